@@ -1,0 +1,31 @@
+/* chardev.h - byte-stream back ends for serial ports and debug consoles:
+ * "stdio", "file:PATH", "none"/"null", and an in-memory buffer for tests. */
+#ifndef DYNAPC_CHARDEV_H
+#define DYNAPC_CHARDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct chardev;
+
+/* Parses a QEMU-style spec.  On error returns NULL and writes one line
+ * (naming the spec and the reason) into err. */
+struct chardev *chardev_open(const char *spec, char *err, size_t errlen);
+/* a buffer back end: output is kept, input is what tests push */
+struct chardev *chardev_new_buffer(void);
+void chardev_close(struct chardev *cd);
+
+void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len);
+/* non-blocking; returns the number of bytes read (0 if none pending) */
+size_t chardev_read(struct chardev *cd, uint8_t *buf, size_t len);
+/* file descriptor to poll for input, or -1 */
+int chardev_input_fd(const struct chardev *cd);
+void chardev_flush(struct chardev *cd);
+
+/* buffer back end only */
+void chardev_buffer_push_input(struct chardev *cd, const uint8_t *buf, size_t len);
+/* NUL-terminated copy of everything written so far */
+const char *chardev_buffer_output(struct chardev *cd, size_t *len);
+void chardev_buffer_clear(struct chardev *cd);
+
+#endif

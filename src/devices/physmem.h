@@ -1,0 +1,48 @@
+/* physmem.h - the guest-physical address space as the CPU sees it: RAM, ROM
+ * regions (read-only host buffers), and everything else through the bus as
+ * MMIO.  The A20 gate masks bit 20 of every physical address. */
+#ifndef DYNAPC_PHYSMEM_H
+#define DYNAPC_PHYSMEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bus;
+
+#define PHYSMEM_MAX_ROMS 8
+
+struct physmem_rom {
+    uint64_t base, size;
+    uint8_t *data;
+    const char *name;
+};
+
+struct physmem {
+    uint8_t *ram;
+    uint64_t ram_size;                 /* RAM is [0, ram_size) minus the holes the board maps over */
+    uint64_t ram_hole_lo, ram_hole_hi; /* [lo,hi) not RAM (legacy VGA/ROM window) */
+    struct physmem_rom roms[PHYSMEM_MAX_ROMS];
+    int nroms;
+    struct bus *bus;
+    uint32_t a20_mask; /* 0xFFFFFFFF or 0xFFEFFFFF */
+};
+
+/* What a physical page is, for the CPU's TLB: a host pointer to the start of
+ * the 4 KB page (RAM or ROM), or NULL for MMIO/open bus. */
+struct physmem_page {
+    uint8_t *host;
+    bool writable; /* RAM: true; ROM: false */
+    bool is_ram;
+};
+
+int physmem_init(struct physmem *pm, struct bus *bus, uint64_t ram_size);
+void physmem_destroy(struct physmem *pm);
+/* registers a ROM copy at base (size a multiple of 4 KB); -1 if no room */
+int physmem_add_rom(struct physmem *pm, uint64_t base, const uint8_t *data, uint64_t size, const char *name);
+struct physmem_page physmem_lookup(const struct physmem *pm, uint32_t paddr);
+
+/* slow, general access used by loaders, DMA and the CPU's MMIO path */
+uint64_t physmem_read(struct physmem *pm, uint32_t paddr, unsigned size);
+void physmem_write(struct physmem *pm, uint32_t paddr, uint64_t value, unsigned size);
+
+#endif
