@@ -151,17 +151,26 @@ static unsigned widths_of(const struct bus_region *r)
     return r->ops->widths ? r->ops->widths : BUS_W8;
 }
 
-/* Does region r take an access of `size` at addr in one call? */
+/* Does region r take an access of `size` at addr in one call?  Only
+ * power-of-two sizes can match a declared width (BUS_W8 | BUS_W16 would
+ * otherwise "accept" 3 bytes). */
 static int whole(const struct bus_region *r, uint64_t addr, unsigned size)
 {
-    return (widths_of(r) & size) && addr - r->base + size <= r->size;
+    return size && !(size & (size - 1)) && (widths_of(r) & size) && addr - r->base + size <= r->size;
 }
 
-/* Largest piece <= size the region accepts at addr (at least 1 byte: a
- * region that declares no byte width still gets bytes when split). */
+/* Largest power-of-two piece <= size that the region takes whole at addr,
+ * else 1.  The search starts at the remaining size itself: after the first
+ * piece of a split, the rest may well fit the next region in one access.
+ * A lone byte that the region does not accept (it declares no byte width)
+ * is open bus: the bus never widens an access, because a wider read or a
+ * read-modify-write could have side effects the guest did not ask for. */
 static unsigned piece_size(const struct bus_region *r, uint64_t addr, unsigned size)
 {
-    for (unsigned s = size / 2; s > 1; s /= 2)
+    unsigned s = 8;
+    while (s > size)
+        s /= 2;
+    for (; s > 1; s /= 2)
         if (whole(r, addr, s))
             return s;
     return 1;
@@ -175,18 +184,13 @@ uint64_t bus_read(struct bus *bus, enum bus_space space, uint64_t addr, unsigned
         return size == 8 ? v : v & ((1ull << (size * 8)) - 1);
     }
     if (size == 1)
-        return 0xFF; /* open bus; or a region with no byte width and no split left */
+        return 0xFF; /* open bus; or a byte the region does not accept */
     /* split: little-endian pieces, each routed on its own */
     uint64_t v = 0;
     for (unsigned done = 0; done < size;) {
         struct bus_region *pr = find(bus, space, addr + done);
         unsigned s = pr ? piece_size(pr, addr + done, size - done) : 1;
-        if (pr && !whole(pr, addr + done, s) && s == 1 && !(widths_of(pr) & BUS_W8)) {
-            /* region takes no bytes: read its natural width and pick the byte */
-            v |= 0xFFull << (done * 8);
-        } else {
-            v |= bus_read(bus, space, addr + done, s) << (done * 8);
-        }
+        v |= bus_read(bus, space, addr + done, s) << (done * 8);
         done += s;
     }
     return v;
@@ -202,12 +206,11 @@ void bus_write(struct bus *bus, enum bus_space space, uint64_t addr, uint64_t va
         return;
     }
     if (size == 1)
-        return; /* open bus: dropped */
+        return; /* open bus, or a byte the region does not accept: dropped */
     for (unsigned done = 0; done < size;) {
         struct bus_region *pr = find(bus, space, addr + done);
         unsigned s = pr ? piece_size(pr, addr + done, size - done) : 1;
-        if (!(pr && s == 1 && !whole(pr, addr + done, 1)))
-            bus_write(bus, space, addr + done, (value >> (done * 8)) & ((1ull << (s * 8)) - 1), s);
+        bus_write(bus, space, addr + done, (value >> (done * 8)) & ((1ull << (s * 8)) - 1), s);
         done += s;
     }
 }
