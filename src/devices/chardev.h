@@ -3,6 +3,7 @@
 #ifndef DYNAPC_CHARDEV_H
 #define DYNAPC_CHARDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,12 +21,17 @@ void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len);
 size_t chardev_read(struct chardev *cd, uint8_t *buf, size_t len);
 /* file descriptor to poll for input, or -1 */
 int chardev_input_fd(const struct chardev *cd);
+/* true while the back end can still produce input (stdin before EOF, the
+ * buffer back end); devices stop polling one that returns false */
+bool chardev_has_input_source(const struct chardev *cd);
 void chardev_flush(struct chardev *cd);
 
 /* buffer back end only */
 void chardev_buffer_push_input(struct chardev *cd, const uint8_t *buf, size_t len);
-/* NUL-terminated copy of everything written so far */
+/* everything written since the last clear, NUL-terminated; the pointer
+ * stays valid until the next write or clear */
 const char *chardev_buffer_output(struct chardev *cd, size_t *len);
+/* forget the output kept so far (pending input stays) */
 void chardev_buffer_clear(struct chardev *cd);
 
 #endif
