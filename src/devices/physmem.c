@@ -87,8 +87,11 @@ void physmem_write(struct physmem *pm, uint32_t paddr, uint64_t value, unsigned 
         uint32_t a = (paddr + i) & pm->a20_mask;
         struct physmem_page pg = physmem_lookup(pm, a);
         if (pg.host) {
-            if (pg.writable)
+            if (pg.writable) {
                 pg.host[a & 0xFFF] = (uint8_t)(value >> (i * 8));
+                if (pm->ram_written)
+                    pm->ram_written(pm->ram_written_opaque, a, 1);
+            }
             i++;
         } else {
             unsigned left = size - i;

@@ -25,6 +25,10 @@ struct physmem {
     int nroms;
     struct bus *bus;
     uint32_t a20_mask; /* 0xFFFFFFFF or 0xFFEFFFFF */
+    /* called after physmem_write() changes RAM, so the CPU can drop
+     * translations of code that was overwritten (DMA, loaders, A/D bits) */
+    void (*ram_written)(void *opaque, uint32_t paddr, unsigned size);
+    void *ram_written_opaque;
 };
 
 /* What a physical page is, for the CPU's TLB: a host pointer to the start of

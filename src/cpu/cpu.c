@@ -1,0 +1,177 @@
+/* cpu.c - creating, resetting and inspecting the CPU (see cpu.h). */
+#include "cpu/cpu_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "devices/physmem.h"
+#include "cpu/ops.h"
+#include "translate/tb.h"
+
+#define CODE_ARENA_BYTES (64u << 20)
+
+static void ram_written(void *opaque, uint32_t paddr, unsigned size)
+{
+    struct cpu *cpu = opaque;
+    if (tb_page_has_code(cpu->tbc, paddr))
+        tb_invalidate_phys(cpu, paddr, size);
+}
+
+struct cpu *cpu_new(const struct cpu_host *host, enum cpu_model model)
+{
+    struct cpu *cpu = calloc(1, sizeof *cpu);
+    if (!cpu)
+        return NULL;
+    cpu->host = *host;
+    cpu->model = model;
+    cpu->tbc = tb_cache_new((uint32_t)host->mem->ram_size, CODE_ARENA_BYTES);
+    if (!cpu->tbc) {
+        free(cpu);
+        return NULL;
+    }
+    host->mem->ram_written = ram_written;
+    host->mem->ram_written_opaque = cpu;
+    cpu->no_chain = (host->log_mask & LOG_EXEC) != 0;
+    cpu_reset(cpu);
+    return cpu;
+}
+
+void cpu_free(struct cpu *cpu)
+{
+    if (!cpu)
+        return;
+    if (cpu->host.mem->ram_written_opaque == cpu)
+        cpu->host.mem->ram_written = NULL;
+    tb_cache_free(cpu->tbc);
+    free(cpu);
+}
+
+/* power-on state, SDM Vol. 3A 9.1.1 table 9-1 */
+void cpu_reset(struct cpu *cpu)
+{
+    memset(cpu->r, 0, sizeof cpu->r);
+    cpu->r[R_EDX] = cpu->model == CPU_MODEL_PENTIUM2  ? 0x0634
+                    : cpu->model == CPU_MODEL_PENTIUM ? 0x0543
+                                                      : 0x0480;
+    cpu->eip = 0xFFF0;
+    cpu->eflags = 2;
+    cpu->lf_kind = LF_NONE;
+    cpu->lf_flags = 0;
+    for (int s = 0; s < 6; s++) {
+        cpu->seg[s].sel = 0;
+        cpu->seg[s].base = 0;
+        cpu->seg[s].limit = 0xFFFF;
+        cpu->seg[s].attr = 0x93;
+    }
+    cpu->seg[SEG_CS].sel = 0xF000;
+    cpu->seg[SEG_CS].base = 0xFFFF0000u;
+    cpu->seg[SEG_CS].attr = 0x9B;
+    cpu->cr0 = 0x60000010u;
+    cpu->cr2 = cpu->cr3 = cpu->cr4 = 0;
+    memset(cpu->dr, 0, sizeof cpu->dr);
+    cpu->dr[6] = 0xFFFF0FF0u;
+    cpu->dr[7] = 0x400;
+    cpu->gdtr.base = 0;
+    cpu->gdtr.limit = 0xFFFF;
+    cpu->idtr.base = 0;
+    cpu->idtr.limit = 0xFFFF;
+    cpu->ldtr = (struct seg){0, 0xFFFF, 0, 0x82};
+    cpu->tr = (struct seg){0, 0xFFFF, 0, 0x8B};
+    cpu->fpu_cw = 0x40;
+    cpu->fpu_sw = 0;
+    cpu->fpu_tw = 0x5555;
+    cpu->halted = 0;
+    cpu->inhibit_irq = 0;
+    cpu->shutdown = 0;
+    cpu->exc_depth = 0;
+    cpu->tsc_offset = 0;
+    cpu->tsc_offset = cpu_tsc(cpu);
+    cpu_update_mode(cpu);
+    tlb_flush(cpu);
+    tb_flush_all(cpu);
+    if ((cpu->host.log_mask & LOG_CPU_RESET) && cpu->host.log)
+        fprintf(cpu->host.log, "CPU reset: CS:EIP=f000:0000fff0 CR0=%08" PRIx32 "\n", cpu->cr0);
+}
+
+void cpu_get_regs(const struct cpu *cpu, struct cpu_regs *r)
+{
+    memcpy(r->gpr, cpu->r, sizeof r->gpr);
+    r->eip = cpu->eip;
+    r->eflags = cpu_get_eflags((struct cpu *)cpu);
+    for (int s = 0; s < 6; s++) {
+        r->seg[s].sel = cpu->seg[s].sel;
+        r->seg[s].base = cpu->seg[s].base;
+        r->seg[s].limit = cpu->seg[s].limit;
+        r->seg[s].attr = cpu->seg[s].attr;
+    }
+    r->cr0 = cpu->cr0;
+    r->cr2 = cpu->cr2;
+    r->cr3 = cpu->cr3;
+    r->cr4 = cpu->cr4;
+    r->gdt_base = cpu->gdtr.base;
+    r->gdt_limit = cpu->gdtr.limit;
+    r->idt_base = cpu->idtr.base;
+    r->idt_limit = cpu->idtr.limit;
+}
+
+void cpu_set_regs(struct cpu *cpu, const struct cpu_regs *r)
+{
+    memcpy(cpu->r, r->gpr, sizeof r->gpr);
+    cpu->r[8] = 0;
+    cpu->eip = r->eip;
+    for (int s = 0; s < 6; s++) {
+        cpu->seg[s].sel = r->seg[s].sel;
+        cpu->seg[s].base = r->seg[s].base;
+        cpu->seg[s].limit = r->seg[s].limit;
+        cpu->seg[s].attr = r->seg[s].attr;
+    }
+    cpu->cr0 = r->cr0;
+    cpu->cr2 = r->cr2;
+    cpu->cr3 = r->cr3;
+    cpu->cr4 = r->cr4;
+    cpu->gdtr.base = r->gdt_base;
+    cpu->gdtr.limit = r->gdt_limit;
+    cpu->idtr.base = r->idt_base;
+    cpu->idtr.limit = r->idt_limit;
+    cpu_set_eflags(cpu, r->eflags, 0xFFFFFFFFu);
+    cpu->halted = 0;
+    cpu_update_mode(cpu);
+    tlb_flush(cpu);
+}
+
+bool cpu_halted(const struct cpu *cpu)
+{
+    return cpu->halted != 0;
+}
+
+void cpu_a20_changed(struct cpu *cpu)
+{
+    /* TBs are keyed by (masked) physical address and stay valid; the
+     * linear->physical mappings do not */
+    tlb_flush(cpu);
+    tb_jmp_cache_clear(cpu);
+}
+
+const struct cpu_stats *cpu_stats(const struct cpu *cpu)
+{
+    return &cpu->stats;
+}
+
+void cpu_print_stats(const struct cpu *cpu, FILE *f, double seconds)
+{
+    const struct cpu_stats *s = &cpu->stats;
+    fprintf(f, "dynapc translator statistics\n");
+    fprintf(f, "  blocks translated   %" PRIu64 "\n", s->tb_translated);
+    fprintf(f,
+            "  blocks executed     %" PRIu64 " (%" PRIu64 " from the dispatcher, %" PRIu64
+            " through chained or indirect jumps)\n",
+            s->tb_executed + s->tb_chained, s->tb_executed, s->tb_chained);
+    fprintf(f, "  chain links made    %" PRIu64 "\n", s->tb_links);
+    fprintf(f, "  invalidations       %" PRIu64 " (code-cache flushes %" PRIu64 ")\n", s->tb_invalidated,
+            s->tb_flushes);
+    fprintf(f, "  code cache          %" PRIu64 " bytes in use, %" PRIu64 " peak, of %u\n", s->code_bytes,
+            s->code_bytes_peak, CODE_ARENA_BYTES);
+    fprintf(f, "  guest instructions  %" PRIu64 "\n", s->insns);
+    fprintf(f, "  run time            %.3f s, %.1f MIPS\n", seconds,
+            seconds > 0 ? s->insns / seconds / 1e6 : 0.0);
+}

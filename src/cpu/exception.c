@@ -1,0 +1,584 @@
+/* exception.c - exceptions and interrupts, segment loading, far control
+ * transfers and the stack.  SDM Vol. 3A chapters 3 (segmentation), 5
+ * (protection) and 6 (interrupt and exception handling). */
+#include "cpu/cpu_internal.h"
+
+#include <inttypes.h>
+
+#include "devices/bus.h"
+#include "devices/physmem.h"
+
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "?15", "#MF", "#AC", "#MC", "#XM", "?20", "?21",
+    "?22", "?23", "?24", "?25", "?26", "?27", "?28", "?29", "?30", "?31",
+};
+
+/* SDM Vol. 3A 6.15, table 6-5: which exception pairs become a double fault */
+static int exc_class(int v)
+{
+    if (v == EXC_PF)
+        return 2;
+    if (v == EXC_DE || (v >= EXC_TS && v <= EXC_GP))
+        return 1; /* contributory */
+    return 0;     /* benign */
+}
+
+NORETURN void cpu_raise(struct cpu *cpu, int vector, uint32_t error, int has_error)
+{
+    if (cpu->exc_depth > 0) {
+        /* a fault while delivering an exception */
+        int first = cpu->exc_vector;
+        if (first == EXC_DF) {
+            cpu->shutdown = 1;
+            longjmp(cpu->jmp_env, 1);
+        }
+        int c1 = exc_class(first), c2 = exc_class(vector);
+        if ((c1 == 1 && c2 == 1) || (c1 == 2 && c2 != 0)) {
+            vector = EXC_DF;
+            error = 0;
+            has_error = 1;
+        }
+    }
+    cpu->exc_vector = vector;
+    cpu->exc_error = error;
+    cpu->exc_has_error = has_error;
+    longjmp(cpu->jmp_env, 1);
+}
+
+NORETURN void cpu_fault(struct cpu *cpu, const struct op *op, int vector, uint32_t error, int has_error)
+{
+    if (op)
+        cpu->eip = op->eip;
+    cpu_raise(cpu, vector, error, has_error);
+}
+
+/* ---- system memory: descriptor tables and the TSS, always supervisor ---- */
+static uint32_t sys_read(struct cpu *cpu, uint32_t lin, unsigned size)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t pa = mmu_translate(cpu, NULL, lin + i, 0, 0);
+        v |= (uint32_t)physmem_read(cpu->host.mem, pa, 1) << (8 * i);
+    }
+    return v;
+}
+
+static void sys_write(struct cpu *cpu, uint32_t lin, uint32_t v, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t pa = mmu_translate(cpu, NULL, lin + i, 1, 0);
+        physmem_write(cpu->host.mem, pa, (v >> (8 * i)) & 0xFF, 1);
+    }
+}
+
+struct desc {
+    uint32_t lo, hi;
+    uint32_t addr; /* linear address of the descriptor */
+};
+
+static uint32_t desc_base(const struct desc *d)
+{
+    return (d->lo >> 16) | ((d->hi & 0xFF) << 16) | (d->hi & 0xFF000000u);
+}
+
+static uint32_t desc_limit(const struct desc *d)
+{
+    uint32_t l = (d->lo & 0xFFFF) | (d->hi & 0xF0000);
+    return (d->hi & 0x800000) ? (l << 12) | 0xFFF : l;
+}
+
+static uint16_t desc_attr(const struct desc *d)
+{
+    return (uint16_t)((d->hi >> 8) & 0xF0FF);
+}
+
+/* reads the descriptor for sel; returns 0, or -1 if the selector is outside its table */
+static int read_desc(struct cpu *cpu, uint16_t sel, struct desc *d)
+{
+    uint32_t base, limit;
+    if (sel & 4) {
+        base = cpu->ldtr.base;
+        limit = cpu->ldtr.limit;
+        if (!(cpu->ldtr.attr & 0x80))
+            return -1;
+    } else {
+        base = cpu->gdtr.base;
+        limit = cpu->gdtr.limit;
+    }
+    if ((uint32_t)(sel & ~7u) + 7 > limit)
+        return -1;
+    d->addr = base + (sel & ~7u);
+    d->lo = sys_read(cpu, d->addr, 4);
+    d->hi = sys_read(cpu, d->addr + 4, 4);
+    return 0;
+}
+
+static void set_accessed(struct cpu *cpu, struct desc *d)
+{
+    if (!(d->hi & 0x100)) {
+        d->hi |= 0x100;
+        sys_write(cpu, d->addr + 5, (d->hi >> 8) & 0xFF, 1);
+    }
+}
+
+static void seg_from_desc(struct seg *s, uint16_t sel, const struct desc *d)
+{
+    s->sel = sel;
+    s->base = desc_base(d);
+    s->limit = desc_limit(d);
+    s->attr = desc_attr(d);
+}
+
+uint32_t cpu_tb_flags(const struct cpu *cpu)
+{
+    uint32_t f = 0;
+    if (cpu->seg[SEG_CS].attr & 0x4000)
+        f |= TBF_CS32;
+    if (cpu->seg[SEG_SS].attr & 0x4000)
+        f |= TBF_SS32;
+    if (cpu->cr0 & CR0_PE)
+        f |= TBF_PE;
+    if (cpu->eflags & F_VM)
+        f |= TBF_VM;
+    if (cpu->cr0 & CR0_PG)
+        f |= TBF_PG;
+    if (cpu->eflags & F_TF)
+        f |= TBF_TF;
+    return f | ((uint32_t)cpu->cpl << TBF_CPL_SHIFT);
+}
+
+void cpu_update_mode(struct cpu *cpu)
+{
+    if (!(cpu->cr0 & CR0_PE))
+        cpu->cpl = 0;
+    else if (cpu->eflags & F_VM)
+        cpu->cpl = 3;
+    else
+        cpu->cpl = (cpu->seg[SEG_CS].attr >> 5) & 3;
+    cpu->tlb = cpu->tlb_sets[cpu->cpl == 3];
+}
+
+void cpu_set_seg_real(struct cpu *cpu, int seg, uint16_t sel)
+{
+    struct seg *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = (uint32_t)sel << 4;
+    if (cpu->eflags & F_VM) {
+        s->limit = 0xFFFF;
+        s->attr = seg == SEG_CS ? 0xFB : 0xF3;
+    } else if (seg == SEG_CS) {
+        /* real mode: CS is always a 16-bit code segment; the limit stays
+         * (unreal mode keeps other limits, SDM 20.1.1) */
+        s->attr = (uint16_t)((s->attr & ~0x4000u & 0xFF00u) | 0x9B);
+    } else {
+        s->attr = (uint16_t)((s->attr & 0xFF00u) | 0x93);
+    }
+}
+
+void cpu_load_seg(struct cpu *cpu, const struct op *op, int seg, uint16_t sel)
+{
+    if (!(cpu->cr0 & CR0_PE) || (cpu->eflags & F_VM)) {
+        cpu_set_seg_real(cpu, seg, sel);
+        return;
+    }
+    uint16_t idx = sel & 0xFFFC;
+    if (idx == 0) {
+        if (seg == SEG_SS)
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        cpu->seg[seg].sel = sel;
+        cpu->seg[seg].base = 0;
+        cpu->seg[seg].limit = 0;
+        cpu->seg[seg].attr = 0; /* unusable: any access faults */
+        return;
+    }
+    struct desc d;
+    if (read_desc(cpu, sel, &d))
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    unsigned type = (d.hi >> 8) & 0x1F, dpl = (d.hi >> 13) & 3, rpl = sel & 3;
+    if (seg == SEG_SS) {
+        /* writable data segment with RPL == DPL == CPL (SDM 5.7) */
+        if ((type & 0x1A) != 0x12 || rpl != (unsigned)cpu->cpl || dpl != (unsigned)cpu->cpl)
+            cpu_fault(cpu, op, EXC_GP, idx, 1);
+        if (!(d.hi & 0x8000))
+            cpu_fault(cpu, op, EXC_SS, idx, 1);
+    } else {
+        /* data or readable code; non-conforming needs max(CPL,RPL) <= DPL */
+        if (!(type & 0x10) || (type & 0x1A) == 0x18)
+            cpu_fault(cpu, op, EXC_GP, idx, 1);
+        if ((type & 0x1C) != 0x1C && (rpl > dpl || (unsigned)cpu->cpl > dpl))
+            cpu_fault(cpu, op, EXC_GP, idx, 1);
+        if (!(d.hi & 0x8000))
+            cpu_fault(cpu, op, EXC_NP, idx, 1);
+    }
+    set_accessed(cpu, &d);
+    seg_from_desc(&cpu->seg[seg], sel, &d);
+}
+
+/* ---- stack --------------------------------------------------------------- */
+void cpu_push(struct cpu *cpu, const struct op *op, uint32_t v, unsigned size)
+{
+    uint32_t m = sp_mask(cpu);
+    uint32_t sp = (cpu->r[R_ESP] - size) & m;
+    mem_write(cpu, op, seg_lin(cpu, op, SEG_SS, sp, size), v, size);
+    cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | sp;
+}
+
+uint32_t cpu_peek(struct cpu *cpu, const struct op *op, unsigned size, uint32_t offset)
+{
+    uint32_t sp = (cpu->r[R_ESP] + offset) & sp_mask(cpu);
+    return mem_read(cpu, op, seg_lin(cpu, op, SEG_SS, sp, size), size);
+}
+
+uint32_t cpu_pop(struct cpu *cpu, const struct op *op, unsigned size)
+{
+    uint32_t v = cpu_peek(cpu, op, size, 0);
+    uint32_t m = sp_mask(cpu);
+    cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | ((cpu->r[R_ESP] + size) & m);
+    return v;
+}
+
+/* ---- interrupts ------------------------------------------------------------ */
+static void log_int(struct cpu *cpu, int vector, int sw, uint32_t err, int has_err)
+{
+    if (!(cpu->host.log_mask & LOG_INT) || !cpu->host.log)
+        return;
+    fprintf(cpu->host.log, "int: v=%02x %s%s cpl=%d eip=%04x:%08" PRIx32 " err=%" PRIx32 "%s\n", vector,
+            vector < 32 && !sw ? exc_names[vector] : "", sw ? "(INT n)" : "", cpu->cpl, cpu->seg[SEG_CS].sel,
+            cpu->eip, err, has_err ? "" : "(none)");
+}
+
+/* pushes on the stack described by (ss_base, esp, mask) with supervisor or
+ * current privilege, returning the new esp */
+static uint32_t push_raw(struct cpu *cpu, uint32_t ss_base, uint32_t esp, uint32_t mask, uint32_t v,
+                         unsigned size)
+{
+    esp = (esp - size) & mask;
+    mem_write(cpu, NULL, ss_base + esp, v, size);
+    return esp;
+}
+
+static void deliver_real(struct cpu *cpu, int vector, uint32_t ret_eip)
+{
+    uint32_t ent = cpu->idtr.base + (uint32_t)vector * 4;
+    if ((uint32_t)vector * 4 + 3 > cpu->idtr.limit)
+        cpu_raise(cpu, EXC_GP, 0, 1);
+    uint32_t v = mem_read(cpu, NULL, ent, 4);
+    cpu_push(cpu, NULL, cpu_get_eflags(cpu) & 0xFFFF, 2);
+    cpu_push(cpu, NULL, cpu->seg[SEG_CS].sel, 2);
+    cpu_push(cpu, NULL, ret_eip & 0xFFFF, 2);
+    cpu->eflags &= ~(F_IF | F_TF | F_AC | F_RF);
+    cpu_set_seg_real(cpu, SEG_CS, (uint16_t)(v >> 16));
+    cpu->eip = v & 0xFFFF;
+}
+
+static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_eip, int has_err,
+                              uint32_t err)
+{
+    uint32_t ext = sw ? 0 : 1;
+    uint32_t gate_err = (uint32_t)vector * 8 + 2 + ext;
+    if ((uint32_t)vector * 8 + 7 > cpu->idtr.limit)
+        cpu_raise(cpu, EXC_GP, gate_err, 1);
+    uint32_t lo = sys_read(cpu, cpu->idtr.base + (uint32_t)vector * 8, 4);
+    uint32_t hi = sys_read(cpu, cpu->idtr.base + (uint32_t)vector * 8 + 4, 4);
+    unsigned type = (hi >> 8) & 0x1F, gdpl = (hi >> 13) & 3;
+    if (type != 0x0E && type != 0x0F && type != 0x06 && type != 0x07) {
+        if (type == 0x05 && (cpu->host.log_mask & LOG_GUEST_ERRORS) && cpu->host.log)
+            fprintf(cpu->host.log, "guest error: task gate for vector %d not supported yet\n", vector);
+        cpu_raise(cpu, EXC_GP, gate_err, 1);
+    }
+    if (sw && gdpl < (unsigned)cpu->cpl)
+        cpu_raise(cpu, EXC_GP, gate_err, 1);
+    if (!(hi & 0x8000))
+        cpu_raise(cpu, EXC_NP, gate_err, 1);
+    uint16_t sel = (uint16_t)(lo >> 16);
+    uint32_t off = (lo & 0xFFFF) | (hi & 0xFFFF0000u);
+    int gate32 = (type & 8) != 0;
+    if (!gate32)
+        off &= 0xFFFF;
+    if ((sel & 0xFFFC) == 0)
+        cpu_raise(cpu, EXC_GP, ext, 1);
+    struct desc cd;
+    if (read_desc(cpu, sel, &cd))
+        cpu_raise(cpu, EXC_GP, (sel & 0xFFFC) + ext, 1);
+    unsigned ctype = (cd.hi >> 8) & 0x1F, dpl = (cd.hi >> 13) & 3;
+    if ((ctype & 0x18) != 0x18 || dpl > (unsigned)cpu->cpl)
+        cpu_raise(cpu, EXC_GP, (sel & 0xFFFC) + ext, 1);
+    if (!(cd.hi & 0x8000))
+        cpu_raise(cpu, EXC_NP, (sel & 0xFFFC) + ext, 1);
+    uint32_t old_flags = cpu_get_eflags(cpu);
+    uint16_t old_cs = cpu->seg[SEG_CS].sel, old_ss = cpu->seg[SEG_SS].sel;
+    uint32_t old_esp = cpu->r[R_ESP];
+    unsigned psize = gate32 ? 4 : 2;
+    int conforming = (ctype & 4) != 0;
+    int v86 = (cpu->eflags & F_VM) != 0;
+    if (!conforming && dpl < (unsigned)cpu->cpl) {
+        /* inner privilege: new stack from the TSS (SDM 6.12.1) */
+        unsigned newcpl = dpl;
+        uint32_t tss = cpu->tr.base;
+        uint32_t nesp;
+        uint16_t nss;
+        if ((cpu->tr.attr & 0xF) == 0x9 || (cpu->tr.attr & 0xF) == 0xB) {
+            nesp = sys_read(cpu, tss + 4 + newcpl * 8, 4);
+            nss = (uint16_t)sys_read(cpu, tss + 8 + newcpl * 8, 2);
+        } else {
+            nesp = sys_read(cpu, tss + 2 + newcpl * 4, 2);
+            nss = (uint16_t)sys_read(cpu, tss + 4 + newcpl * 4, 2);
+        }
+        struct desc sd;
+        if ((nss & 0xFFFC) == 0 || read_desc(cpu, nss, &sd))
+            cpu_raise(cpu, EXC_TS, (nss & 0xFFFC) + ext, 1);
+        if (!(sd.hi & 0x8000))
+            cpu_raise(cpu, EXC_SS, (nss & 0xFFFC) + ext, 1);
+        struct seg nseg;
+        seg_from_desc(&nseg, nss, &sd);
+        uint32_t mask = (nseg.attr & 0x4000) ? 0xFFFFFFFFu : 0xFFFF;
+        uint32_t esp = nesp;
+        int saved_cpl = cpu->cpl;
+        cpu->cpl = (int)newcpl;
+        cpu->tlb = cpu->tlb_sets[0];
+        if (v86) {
+            esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_GS].sel, psize);
+            esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_FS].sel, psize);
+            esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_DS].sel, psize);
+            esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_ES].sel, psize);
+        }
+        esp = push_raw(cpu, nseg.base, esp, mask, old_ss, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, old_esp, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, old_flags, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, old_cs, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, ret_eip, psize);
+        if (has_err)
+            esp = push_raw(cpu, nseg.base, esp, mask, err, psize);
+        (void)saved_cpl;
+        cpu->seg[SEG_SS] = nseg;
+        cpu->seg[SEG_SS].sel = (uint16_t)((nss & ~3u) | newcpl);
+        cpu->r[R_ESP] = (mask == 0xFFFF) ? (cpu->r[R_ESP] & 0xFFFF0000u) | esp : esp;
+        if (v86) {
+            for (int s = 0; s < 6; s++)
+                if (s != SEG_CS && s != SEG_SS) {
+                    cpu->seg[s].sel = 0;
+                    cpu->seg[s].base = 0;
+                    cpu->seg[s].limit = 0;
+                    cpu->seg[s].attr = 0;
+                }
+        }
+    } else {
+        if (v86)
+            cpu_raise(cpu, EXC_GP, (sel & 0xFFFC) + ext, 1);
+        cpu_push(cpu, NULL, old_flags, psize);
+        cpu_push(cpu, NULL, old_cs, psize);
+        cpu_push(cpu, NULL, ret_eip, psize);
+        if (has_err)
+            cpu_push(cpu, NULL, err, psize);
+        dpl = (unsigned)cpu->cpl;
+    }
+    set_accessed(cpu, &cd);
+    seg_from_desc(&cpu->seg[SEG_CS], (uint16_t)((sel & ~3u) | (conforming ? (unsigned)cpu->cpl : dpl)), &cd);
+    cpu->eflags &= ~(F_TF | F_NT | F_VM | F_RF);
+    if (!(type & 1))
+        cpu->eflags &= ~F_IF;
+    cpu->eip = off;
+    cpu_update_mode(cpu);
+}
+
+void cpu_deliver_interrupt(struct cpu *cpu, int vector, int is_software, uint32_t next_eip, int has_error,
+                           uint32_t error)
+{
+    log_int(cpu, vector, is_software, error, has_error);
+    uint32_t ret = is_software ? next_eip : cpu->eip;
+    if (!(cpu->cr0 & CR0_PE))
+        deliver_real(cpu, vector, ret);
+    else
+        deliver_protected(cpu, vector, is_software, ret, has_error, error);
+}
+
+/* ---- far transfers -------------------------------------------------------- */
+void cpu_far_jump(struct cpu *cpu, const struct op *op, uint16_t sel, uint32_t eip, int is_call,
+                  uint32_t next_eip)
+{
+    unsigned osize = op->size;
+    if (!(cpu->cr0 & CR0_PE) || (cpu->eflags & F_VM)) {
+        if (is_call) {
+            cpu_push(cpu, op, cpu->seg[SEG_CS].sel, osize);
+            cpu_push(cpu, op, next_eip, osize);
+        }
+        cpu_set_seg_real(cpu, SEG_CS, sel);
+        cpu->eip = osize == 2 ? eip & 0xFFFF : eip;
+        return;
+    }
+    uint16_t idx = sel & 0xFFFC;
+    if (!idx)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    struct desc d;
+    if (read_desc(cpu, sel, &d))
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    unsigned type = (d.hi >> 8) & 0x1F, dpl = (d.hi >> 13) & 3, rpl = sel & 3;
+    if ((type & 0x18) != 0x18) {
+        if (cpu->host.log_mask & LOG_GUEST_ERRORS && cpu->host.log)
+            fprintf(cpu->host.log,
+                    "guest error: far %s through system descriptor type %u not supported yet\n",
+                    is_call ? "call" : "jump", type);
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    }
+    if (type & 4) { /* conforming: DPL <= CPL */
+        if (dpl > (unsigned)cpu->cpl)
+            cpu_fault(cpu, op, EXC_GP, idx, 1);
+    } else if (rpl > (unsigned)cpu->cpl || dpl != (unsigned)cpu->cpl) {
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    }
+    if (!(d.hi & 0x8000))
+        cpu_fault(cpu, op, EXC_NP, idx, 1);
+    struct seg ns;
+    seg_from_desc(&ns, (uint16_t)((sel & ~3u) | (unsigned)cpu->cpl), &d);
+    if (osize == 2)
+        eip &= 0xFFFF;
+    if (eip > ns.limit)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if (is_call) {
+        cpu_push(cpu, op, cpu->seg[SEG_CS].sel, osize);
+        cpu_push(cpu, op, next_eip, osize);
+    }
+    set_accessed(cpu, &d);
+    cpu->seg[SEG_CS] = ns;
+    cpu->eip = eip;
+    cpu_update_mode(cpu);
+}
+
+void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t pop_extra)
+{
+    unsigned osize = op->size;
+    if (!(cpu->cr0 & CR0_PE) || (cpu->eflags & F_VM)) {
+        if ((cpu->eflags & F_VM) && is_iret && ((cpu->eflags & F_IOPL) != F_IOPL))
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        uint32_t neip = cpu_peek(cpu, op, osize, 0);
+        uint16_t ncs = (uint16_t)cpu_peek(cpu, op, osize, osize);
+        uint32_t nfl = is_iret ? cpu_peek(cpu, op, osize, 2 * osize) : 0;
+        uint32_t m = sp_mask(cpu);
+        cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | ((cpu->r[R_ESP] + osize * (is_iret ? 3 : 2) + pop_extra) & m);
+        cpu_set_seg_real(cpu, SEG_CS, ncs);
+        cpu->eip = osize == 2 ? neip & 0xFFFF : neip;
+        if (is_iret) {
+            uint32_t mask = osize == 4 ? 0x257FD5u : 0x7FD5u;
+            if (cpu->eflags & F_VM)
+                mask &= ~(uint32_t)F_IOPL;
+            cpu_set_eflags(cpu, nfl, mask);
+        }
+        return;
+    }
+    if (is_iret && (cpu->eflags & F_NT)) {
+        if (cpu->host.log_mask & LOG_GUEST_ERRORS && cpu->host.log)
+            fprintf(cpu->host.log, "guest error: IRET with NT (task return) not supported yet\n");
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    }
+    uint32_t neip = cpu_peek(cpu, op, osize, 0);
+    uint16_t ncs = (uint16_t)cpu_peek(cpu, op, osize, osize);
+    uint32_t nfl = is_iret ? cpu_peek(cpu, op, osize, 2 * osize) : 0;
+    unsigned frame = osize * (is_iret ? 3 : 2);
+    if (is_iret && (nfl & F_VM) && cpu->cpl == 0) {
+        /* return to virtual-8086 mode (SDM IRET pseudo-code) */
+        uint32_t nesp = cpu_peek(cpu, op, 4, 12), nss = cpu_peek(cpu, op, 4, 16);
+        uint32_t nes = cpu_peek(cpu, op, 4, 20), nds = cpu_peek(cpu, op, 4, 24);
+        uint32_t nfs = cpu_peek(cpu, op, 4, 28), ngs = cpu_peek(cpu, op, 4, 32);
+        cpu_set_eflags(cpu, nfl, 0x3F7FD5u);
+        cpu_set_seg_real(cpu, SEG_CS, ncs);
+        cpu_set_seg_real(cpu, SEG_SS, (uint16_t)nss);
+        cpu_set_seg_real(cpu, SEG_ES, (uint16_t)nes);
+        cpu_set_seg_real(cpu, SEG_DS, (uint16_t)nds);
+        cpu_set_seg_real(cpu, SEG_FS, (uint16_t)nfs);
+        cpu_set_seg_real(cpu, SEG_GS, (uint16_t)ngs);
+        cpu->eip = neip & 0xFFFF;
+        cpu->r[R_ESP] = nesp;
+        cpu_update_mode(cpu);
+        return;
+    }
+    uint16_t idx = ncs & 0xFFFC;
+    unsigned rpl = ncs & 3;
+    if (!idx)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    struct desc d;
+    if (read_desc(cpu, ncs, &d))
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    unsigned type = (d.hi >> 8) & 0x1F, dpl = (d.hi >> 13) & 3;
+    if ((type & 0x18) != 0x18 || rpl < (unsigned)cpu->cpl)
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    if ((type & 4) ? dpl > rpl : dpl != rpl)
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    if (!(d.hi & 0x8000))
+        cpu_fault(cpu, op, EXC_NP, idx, 1);
+    int oldcpl = cpu->cpl;
+    uint32_t nesp = 0;
+    uint16_t nss = 0;
+    if (rpl > (unsigned)oldcpl) {
+        nesp = cpu_peek(cpu, op, osize, frame + pop_extra);
+        nss = (uint16_t)cpu_peek(cpu, op, osize, frame + pop_extra + osize);
+    }
+    struct seg ncseg;
+    seg_from_desc(&ncseg, ncs, &d);
+    set_accessed(cpu, &d);
+    uint32_t m = sp_mask(cpu);
+    cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | ((cpu->r[R_ESP] + frame + pop_extra) & m);
+    cpu->seg[SEG_CS] = ncseg;
+    cpu->eip = osize == 2 ? neip & 0xFFFF : neip;
+    if (is_iret) {
+        uint32_t mask = F_ARITH | F_TF | F_DF | F_NT | F_RF | F_AC | F_ID | F_OF;
+        if (oldcpl == 0)
+            mask |= F_IOPL | F_VIP | F_VIF;
+        if ((unsigned)oldcpl <= ((cpu->eflags & F_IOPL) >> 12))
+            mask |= F_IF;
+        if (osize == 2)
+            mask &= 0xFFFF;
+        cpu_set_eflags(cpu, nfl, mask);
+    }
+    cpu_update_mode(cpu);
+    if (rpl > (unsigned)oldcpl) {
+        cpu_load_seg(cpu, op, SEG_SS, nss);
+        cpu->r[R_ESP] =
+            (cpu->seg[SEG_SS].attr & 0x4000) ? nesp : (cpu->r[R_ESP] & 0xFFFF0000u) | (nesp & 0xFFFF);
+        /* data segments the new privilege may not use become null (SDM RET) */
+        for (int s = 0; s < 6; s++) {
+            if (s == SEG_CS || s == SEG_SS)
+                continue;
+            unsigned a = cpu->seg[s].attr, sdpl = (a >> 5) & 3;
+            if ((a & 0x18) != 0x18 || !(a & 4))
+                if (sdpl < (unsigned)cpu->cpl) {
+                    cpu->seg[s].sel = 0;
+                    cpu->seg[s].attr = 0;
+                }
+        }
+    }
+}
+
+/* ---- I/O ------------------------------------------------------------------ */
+static void io_check(struct cpu *cpu, const struct op *op, uint16_t port, unsigned size)
+{
+    if (!(cpu->cr0 & CR0_PE))
+        return;
+    unsigned iopl = (cpu->eflags & F_IOPL) >> 12;
+    if (!(cpu->eflags & F_VM) && (unsigned)cpu->cpl <= iopl)
+        return;
+    /* I/O permission bitmap in a 32-bit TSS (SDM Vol. 1, 19.5.2) */
+    if ((cpu->tr.attr & 0xF) != 0x9 && (cpu->tr.attr & 0xF) != 0xB)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if (cpu->tr.limit < 0x67)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    uint32_t bm = sys_read(cpu, cpu->tr.base + 0x66, 2);
+    uint32_t byte = bm + port / 8;
+    if (byte + 1 > cpu->tr.limit)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    uint32_t bits = sys_read(cpu, cpu->tr.base + byte, 2);
+    if ((bits >> (port & 7)) & ((1u << size) - 1))
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+}
+
+uint32_t cpu_io_in(struct cpu *cpu, const struct op *op, uint16_t port, unsigned size)
+{
+    io_check(cpu, op, port, size);
+    return bus_in(cpu->host.bus, port, size);
+}
+
+void cpu_io_out(struct cpu *cpu, const struct op *op, uint16_t port, uint32_t v, unsigned size)
+{
+    io_check(cpu, op, port, size);
+    bus_out(cpu->host.bus, port, v, size);
+}

@@ -1,0 +1,172 @@
+/* ops_string.c - MOVS CMPS STOS LODS SCAS INS OUTS with REP/REPE/REPNE.
+ *
+ * Registers are updated after every element, so a fault part-way through a
+ * REP leaves ECX/ESI/EDI as the hardware does and the instruction restarts
+ * from there.  Forward REP MOVS/STOS on RAM run page-sized chunks with
+ * memmove/memset through the soft TLB. */
+#include "cpu/ops.h"
+
+enum { S_MOVS, S_CMPS, S_STOS, S_LODS, S_SCAS, S_INS, S_OUTS };
+
+static uint32_t amask(const struct op *op)
+{
+    return op->asize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+}
+
+static void adv(struct cpu *cpu, int r, const struct op *op, int32_t delta)
+{
+    uint32_t m = amask(op);
+    cpu->r[r] = (cpu->r[r] & ~m) | ((cpu->r[r] + (uint32_t)delta) & m);
+}
+
+/* host pointer for [lin, lin+len) if the whole range is in one fast-path page */
+static uint8_t *fast_ptr(struct cpu *cpu, uint32_t lin, int write)
+{
+    struct tlb_entry *e = tlb_entry_for(cpu, lin);
+    uint32_t tag = write ? e->tag_w : e->tag_r;
+    return tag == (lin & ~0xFFFu) ? (uint8_t *)(e->addend + lin) : NULL;
+}
+
+/* one element; returns 0 when a REPE/REPNE condition ends the loop */
+static int string_step(struct cpu *cpu, const struct op *op, int32_t d)
+{
+    unsigned s = op->size;
+    uint32_t m = amask(op);
+    uint32_t si = cpu->r[R_ESI] & m, di = cpu->r[R_EDI] & m;
+    switch (op->sub) {
+    case S_MOVS: {
+        uint32_t v = mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s);
+        mem_write(cpu, op, seg_lin(cpu, op, SEG_ES, di, s), v, s);
+        adv(cpu, R_ESI, op, d);
+        adv(cpu, R_EDI, op, d);
+        return 1;
+    }
+    case S_CMPS: {
+        uint32_t a = mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s);
+        uint32_t b = mem_read(cpu, op, seg_lin(cpu, op, SEG_ES, di, s), s);
+        alu_op(cpu, 7, s, a, b);
+        adv(cpu, R_ESI, op, d);
+        adv(cpu, R_EDI, op, d);
+        break;
+    }
+    case S_STOS:
+        mem_write(cpu, op, seg_lin(cpu, op, SEG_ES, di, s), reg_get(cpu, R_EAX, s), s);
+        adv(cpu, R_EDI, op, d);
+        return 1;
+    case S_LODS:
+        reg_set(cpu, R_EAX, s, mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s));
+        adv(cpu, R_ESI, op, d);
+        return 1;
+    case S_SCAS: {
+        uint32_t b = mem_read(cpu, op, seg_lin(cpu, op, SEG_ES, di, s), s);
+        alu_op(cpu, 7, s, reg_get(cpu, R_EAX, s), b);
+        adv(cpu, R_EDI, op, d);
+        break;
+    }
+    case S_INS: {
+        uint32_t lin = seg_lin(cpu, op, SEG_ES, di, s);
+        /* probe the destination first: the port read must not happen twice */
+        mem_write(cpu, op, lin, mem_read(cpu, op, lin, s), s);
+        uint32_t v = cpu_io_in(cpu, op, (uint16_t)cpu->r[R_EDX], s);
+        mem_write(cpu, op, lin, v, s);
+        adv(cpu, R_EDI, op, d);
+        return 1;
+    }
+    default: {
+        uint32_t v = mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s);
+        cpu_io_out(cpu, op, (uint16_t)cpu->r[R_EDX], v, s);
+        adv(cpu, R_ESI, op, d);
+        return 1;
+    }
+    }
+    if (op->pfx & PFX_REP)
+        return (flags_arith(cpu) & F_ZF) != 0;
+    if (op->pfx & PFX_REPNE)
+        return (flags_arith(cpu) & F_ZF) == 0;
+    return 1;
+}
+
+/* forward REP STOS/MOVS over RAM in chunks; returns elements done */
+static uint32_t rep_chunk(struct cpu *cpu, const struct op *op, uint32_t count)
+{
+    unsigned s = op->size;
+    uint32_t di = cpu->r[R_EDI];
+    const struct seg *es = &cpu->seg[SEG_ES];
+    if ((es->attr & 0x84) != 0x80 || di > es->limit || es->limit - di < count * s - 1 + 0 ||
+        count * s / s != count)
+        return 0;
+    uint32_t dlin = es->base + di;
+    uint32_t room = (0x1000 - (dlin & 0xFFF)) / s;
+    if (room == 0)
+        return 0;
+    uint32_t n = count < room ? count : room;
+    uint8_t *dst = fast_ptr(cpu, dlin, 1);
+    if (!dst)
+        return 0;
+    if (op->sub == S_STOS) {
+        uint32_t v = cpu->r[R_EAX];
+        if (s == 1) {
+            memset(dst, (int)(v & 0xFF), n);
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                if (s == 4)
+                    st_le32(dst + 4 * i, v);
+                else
+                    st_le16(dst + 2 * i, (uint16_t)v);
+            }
+        }
+    } else {
+        uint32_t si = cpu->r[R_ESI];
+        const struct seg *ds = &cpu->seg[op->seg];
+        if ((ds->attr & 0x84) != 0x80 || si > ds->limit || ds->limit - si < n * s - 1)
+            return 0;
+        uint32_t slin = ds->base + si;
+        uint32_t sroom = (0x1000 - (slin & 0xFFF)) / s;
+        if (sroom == 0)
+            return 0;
+        if (n > sroom)
+            n = sroom;
+        const uint8_t *src = fast_ptr(cpu, slin, 0);
+        if (!src)
+            return 0;
+        uint32_t bytes = n * s;
+        /* overlapping forward copies replicate bytes; only the disjoint case is a memmove */
+        if (dst < src + bytes && src < dst + bytes && dst != src)
+            return 0;
+        memmove(dst, src, bytes);
+        cpu->r[R_ESI] = si + bytes;
+    }
+    cpu->r[R_EDI] = di + n * s;
+    return n;
+}
+
+static const struct op *string_op(struct cpu *cpu, const struct op *op)
+{
+    int32_t d = (cpu->eflags & F_DF) ? -(int32_t)op->size : (int32_t)op->size;
+    if (!(op->pfx & (PFX_REP | PFX_REPNE))) {
+        string_step(cpu, op, d);
+        return op + 1;
+    }
+    uint32_t m = amask(op);
+    int fast = (op->sub == S_STOS || op->sub == S_MOVS) && d > 0 && op->asize == 4;
+    while (cpu->r[R_ECX] & m) {
+        if (fast) {
+            uint32_t n = rep_chunk(cpu, op, cpu->r[R_ECX]);
+            if (n) {
+                cpu->r[R_ECX] -= n;
+                continue;
+            }
+        }
+        int go = string_step(cpu, op, d);
+        cpu->r[R_ECX] = (cpu->r[R_ECX] & ~m) | ((cpu->r[R_ECX] - 1) & m);
+        if (!go)
+            break;
+    }
+    return op + 1;
+}
+
+op_fn sel_string(const struct op *op)
+{
+    (void)op;
+    return string_op;
+}

@@ -1,0 +1,196 @@
+/* machine.c - machine core: RAM, the bus, virtual time, the CPU, kernel
+ * loading, and the main loop that runs the CPU between timer events and
+ * sleeps while the guest halts. */
+#include "devices/machine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "devices/bus.h"
+#include "devices/multiboot.h"
+#include "devices/pic.h"
+#include "devices/timer.h"
+
+/* instructions per cpu_run() call between looks at the timer queue */
+#define RUN_SLICE 20000
+
+void machine_request_exit(struct machine *m, int status)
+{
+    m->exit_requested = true;
+    m->exit_status = status;
+    if (m->cpu)
+        cpu_request_exit(m->cpu);
+}
+
+void machine_request_reset(struct machine *m)
+{
+    m->reset_requested = true;
+    if (m->cpu)
+        cpu_request_exit(m->cpu);
+}
+
+void machine_set_a20(struct machine *m, bool enabled)
+{
+    uint32_t mask = enabled ? 0xFFFFFFFFu : 0xFFEFFFFFu;
+    if (m->mem.a20_mask == mask)
+        return;
+    m->mem.a20_mask = mask;
+    if (m->cpu)
+        cpu_a20_changed(m->cpu);
+}
+
+static int cpu_intr_ack(void *opaque)
+{
+    struct machine *m = opaque;
+    return pic_acknowledge(m->pic_master);
+}
+
+static void cpu_shutdown(void *opaque)
+{
+    struct machine *m = opaque;
+    /* a triple fault resets the PC (the chipset turns shutdown into INIT/reset) */
+    machine_request_reset(m);
+}
+
+static void set_cpu_intr(void *opaque, int n, int level)
+{
+    (void)n;
+    struct machine *m = opaque;
+    cpu_set_intr(m->cpu, level);
+}
+
+/* Multiboot entry state (Multiboot spec 3.2): flat 32-bit protected mode,
+ * paging off, EAX = magic, EBX = info.  We also leave a valid flat GDT at
+ * 0x7F00 so that a kernel which reloads segments before its own LGDT works. */
+static int boot_multiboot(struct machine *m, char *err, size_t errlen)
+{
+    struct multiboot_boot b;
+    if (multiboot_load(m->mem.ram, m->mem.ram_size, m->cfg.kernel, m->cfg.append, m->cfg.initrd, &b, err,
+                       errlen))
+        return -1;
+    static const uint8_t gdt[24] = {0, 0,    0,    0, 0,    0,    0, 0, 0xFF, 0xFF, 0,    0,
+                                    0, 0x9B, 0xCF, 0, 0xFF, 0xFF, 0, 0, 0,    0x93, 0xCF, 0};
+    memcpy(m->mem.ram + 0x7F00, gdt, sizeof gdt);
+    struct cpu_regs r;
+    cpu_get_regs(m->cpu, &r);
+    memset(r.gpr, 0, sizeof r.gpr);
+    r.gpr[R_EAX] = b.eax;
+    r.gpr[R_EBX] = b.ebx;
+    r.eip = b.entry;
+    r.eflags = 2;
+    for (int s = 0; s < 6; s++) {
+        r.seg[s].sel = s == SEG_CS ? 0x08 : 0x10;
+        r.seg[s].base = 0;
+        r.seg[s].limit = 0xFFFFFFFFu;
+        r.seg[s].attr = s == SEG_CS ? 0xC09B : 0xC093;
+    }
+    r.cr0 = 0x11; /* PE | ET */
+    r.gdt_base = 0x7F00;
+    r.gdt_limit = sizeof gdt - 1;
+    r.idt_base = 0;
+    r.idt_limit = 0x3FF;
+    cpu_set_regs(m->cpu, &r);
+    machine_set_a20(m, true);
+    return 0;
+}
+
+int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    if (!cfg->kernel) {
+        snprintf(err, errlen,
+                 "no guest to run: give -kernel FILE (BIOS boot from -fda/-hda/-cdrom comes with "
+                 "the PC platform)");
+        return -1;
+    }
+    m->bus = bus_new();
+    m->tq = timerq_new(CLOCK_HOST);
+    if (!m->bus || !m->tq || physmem_init(&m->mem, m->bus, cfg->ram_bytes)) {
+        snprintf(err, errlen, "-m %llu MB: cannot allocate guest RAM: %s",
+                 (unsigned long long)(cfg->ram_bytes >> 20), strerror(errno));
+        return -1;
+    }
+    m->cpu_intr = irq_line_make(set_cpu_intr, m, 0);
+    struct cpu_host host = {
+        .opaque = m,
+        .mem = &m->mem,
+        .bus = m->bus,
+        .intr_ack = cpu_intr_ack,
+        .shutdown = cpu_shutdown,
+        .log = cfg->log,
+        .log_mask = cfg->log_mask,
+    };
+    m->cpu = cpu_new(&host, cfg->cpu_model);
+    if (!m->cpu) {
+        snprintf(err, errlen, "cannot allocate the CPU and its code cache");
+        return -1;
+    }
+    if (pc_board_init(m, err, errlen))
+        return -1;
+    return boot_multiboot(m, err, errlen);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* HLT: sleep the host until the next timer event (at most 10 ms, so that
+ * input polling and exit requests are seen promptly) */
+static void idle_until_next_event(struct machine *m)
+{
+    uint64_t now = timerq_now(m->tq), next = timerq_next(m->tq);
+    uint64_t wait = next == TIMER_NEVER || next <= now ? (next <= now ? 0 : 10000000ull) : next - now;
+    if (wait > 10000000ull)
+        wait = 10000000ull;
+    if (wait == 0)
+        return;
+    struct timespec ts = {(time_t)(wait / 1000000000ull), (long)(wait % 1000000000ull)};
+    nanosleep(&ts, NULL);
+}
+
+int machine_run(struct machine *m)
+{
+    double t0 = now_s();
+    for (;;) {
+        timerq_run(m->tq);
+        if (m->exit_requested)
+            break;
+        if (m->reset_requested) {
+            m->reset_requested = false;
+            if (m->cfg.no_reboot) {
+                m->exit_status = 0;
+                break;
+            }
+            pc_board_reset(m);
+            cpu_reset(m->cpu);
+            char err[256];
+            if (boot_multiboot(m, err, sizeof err)) {
+                fprintf(stderr, "dynapc: %s\n", err);
+                m->exit_status = 1;
+                break;
+            }
+            continue;
+        }
+        enum cpu_exit r = cpu_run(m->cpu, RUN_SLICE);
+        if (r == CPU_EXIT_HALT)
+            idle_until_next_event(m);
+    }
+    m->run_seconds = now_s() - t0;
+    return m->exit_status;
+}
+
+void machine_destroy(struct machine *m)
+{
+    pc_board_destroy(m);
+    cpu_free(m->cpu);
+    physmem_destroy(&m->mem);
+    timerq_free(m->tq);
+    bus_free(m->bus);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,88 @@
+/* machine.h - a whole emulated PC: configuration, the objects it owns, and
+ * the main loop.  Everything lives in struct machine (no globals), so two
+ * machines can exist in one process. */
+#ifndef DYNAPC_MACHINE_H
+#define DYNAPC_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "devices/irq.h"
+#include "devices/physmem.h"
+
+#define MACHINE_MAX_SERIAL 4
+
+struct machine_config {
+    uint64_t ram_bytes;
+    enum cpu_model cpu_model;
+    const char *kernel, *append, *initrd;
+    const char *serial[MACHINE_MAX_SERIAL]; /* chardev specs; NULL = not connected */
+    const char *debugcon;                   /* chardev spec or NULL */
+    bool debug_exit;
+    uint16_t debug_exit_iobase, debug_exit_iosize;
+    bool no_reboot;
+    unsigned log_mask;
+    FILE *log;
+    bool print_stats;
+};
+
+struct bus;
+struct timerq;
+struct chardev;
+struct pic;
+struct pit;
+struct speaker_port;
+struct rtc;
+struct uart;
+struct debugcon;
+struct debug_exit;
+struct port92;
+struct i8042;
+
+struct machine {
+    struct machine_config cfg;
+    struct bus *bus;
+    struct timerq *tq;
+    struct physmem mem;
+    struct cpu *cpu;
+
+    /* devices (pc.c wires them) */
+    struct pic *pic_master, *pic_slave;
+    struct pit *pit;
+    struct speaker_port *speaker;
+    struct rtc *rtc;
+    struct uart *uart[MACHINE_MAX_SERIAL];
+    struct chardev *serial_cd[MACHINE_MAX_SERIAL];
+    struct debugcon *debugcon;
+    struct chardev *debugcon_cd;
+    struct debug_exit *debug_exit;
+    struct port92 *port92;
+    struct i8042 *kbc;
+
+    /* signal lines the board routes */
+    struct irq_line isa_irq[16];
+    struct irq_line cpu_intr, pic_cascade, a20, reset;
+
+    bool exit_requested;
+    int exit_status;
+    bool reset_requested;
+    double run_seconds;
+};
+
+/* Builds the machine; on error returns -1 with one line in err. */
+int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
+/* Runs until the guest exits (debug-exit, shutdown with -no-reboot); returns the exit status. */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+void machine_request_exit(struct machine *m, int status);
+void machine_request_reset(struct machine *m);
+void machine_set_a20(struct machine *m, bool enabled);
+
+/* pc.c: the board */
+int pc_board_init(struct machine *m, char *err, size_t errlen);
+void pc_board_reset(struct machine *m);
+void pc_board_destroy(struct machine *m);
+
+#endif

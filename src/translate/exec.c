@@ -1,0 +1,117 @@
+/* exec.c - the dispatcher: run translation blocks until the budget is used,
+ * the CPU halts or an exit is requested; deliver interrupts and exceptions
+ * between blocks; link blocks as they are found. */
+#include <inttypes.h>
+
+#include "cpu/ops.h"
+#include "translate/tb.h"
+
+const struct op *exit_indirect(struct cpu *cpu, uint32_t eip)
+{
+    cpu->eip = eip;
+    cpu->last_tb = NULL;
+    if (unlikely(cpu->check_irq) || cpu->budget <= 0 || cpu->no_chain)
+        return NULL;
+    struct tb *tb = tb_find_fast(cpu, eip);
+    if (!tb)
+        return NULL;
+    cpu->budget -= tb->ninsn;
+    cpu->cur_tb = tb;
+    cpu->stats.tb_chained++;
+    return tb->ops;
+}
+
+static void recompute_check(struct cpu *cpu)
+{
+    cpu->check_irq = cpu->intr_line || cpu->exit_request;
+}
+
+void cpu_set_intr(struct cpu *cpu, int level)
+{
+    cpu->intr_line = level;
+    recompute_check(cpu);
+}
+
+void cpu_request_exit(struct cpu *cpu)
+{
+    cpu->exit_request = 1;
+    cpu->check_irq = 1;
+}
+
+static void log_exec(struct cpu *cpu, const struct tb *tb)
+{
+    fprintf(cpu->host.log, "Trace: %p [%04x:%08" PRIx32 "] phys %08" PRIx32 " insns %" PRIu32 "\n",
+            (const void *)tb, cpu->seg[SEG_CS].sel, tb->eip, tb->phys_pc, tb->ninsn);
+}
+
+enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
+{
+    volatile int64_t start_budget = budget;
+    enum cpu_exit why;
+    cpu->budget = budget;
+    if (cpu->shutdown)
+        return CPU_EXIT_SHUTDOWN;
+    if (setjmp(cpu->jmp_env)) {
+        /* an exception was raised in translated code, in the translator or
+         * while delivering another exception */
+        cpu->last_tb = NULL;
+        cpu->halted = 0;
+        if (cpu->shutdown) {
+            if (cpu->host.log && (cpu->host.log_mask & (LOG_INT | LOG_GUEST_ERRORS)))
+                fprintf(cpu->host.log, "triple fault at %04x:%08" PRIx32 ": shutdown\n", cpu->seg[SEG_CS].sel,
+                        cpu->eip);
+            if (cpu->host.shutdown)
+                cpu->host.shutdown(cpu->host.opaque);
+            why = CPU_EXIT_SHUTDOWN;
+            goto out;
+        }
+        cpu->exc_depth = 1;
+        cpu_deliver_interrupt(cpu, cpu->exc_vector, 0, 0, cpu->exc_has_error, cpu->exc_error);
+        cpu->exc_depth = 0;
+    }
+    for (;;) {
+        if (unlikely(cpu->check_irq)) {
+            if (cpu->exit_request) {
+                cpu->exit_request = 0;
+                recompute_check(cpu);
+                why = CPU_EXIT_REQUEST;
+                goto out;
+            }
+            if (cpu->intr_line && (cpu->eflags & F_IF) && !cpu->inhibit_irq) {
+                int vec = cpu->host.intr_ack ? cpu->host.intr_ack(cpu->host.opaque) : 0xFF;
+                cpu->halted = 0;
+                cpu->last_tb = NULL;
+                cpu->exc_vector = 0x20; /* an external interrupt counts as benign for #DF */
+                cpu->exc_depth = 1;
+                cpu_deliver_interrupt(cpu, vec & 0xFF, 0, 0, 0, 0);
+                cpu->exc_depth = 0;
+            }
+        }
+        cpu->inhibit_irq = 0;
+        if (cpu->halted) {
+            why = CPU_EXIT_HALT;
+            goto out;
+        }
+        if (cpu->budget <= 0) {
+            why = CPU_EXIT_BUDGET;
+            goto out;
+        }
+        struct tb *tb = tb_find(cpu);
+        if (cpu->last_tb)
+            tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);
+        cpu->last_tb = NULL;
+        cpu->budget -= tb->ninsn;
+        cpu->cur_tb = tb;
+        cpu->stats.tb_executed++;
+        if (unlikely(cpu->host.log_mask & LOG_EXEC) && cpu->host.log)
+            log_exec(cpu, tb);
+        const struct op *op = tb->ops;
+        do
+            op = op->fn(cpu, op);
+        while (op);
+    }
+out:
+    cpu->stats.insns += (uint64_t)(start_budget - cpu->budget);
+    cpu->stats.tb_executed += 0;
+    return why;
+}

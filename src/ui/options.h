@@ -1,0 +1,19 @@
+/* options.h - the command line (QEMU's flags where QEMU has one). */
+#ifndef DYNAPC_OPTIONS_H
+#define DYNAPC_OPTIONS_H
+
+#include <stddef.h>
+
+#include "devices/machine.h"
+
+enum options_result { OPT_RUN, OPT_EXIT_OK, OPT_ERROR };
+
+struct options {
+    struct machine_config cfg;
+    const char *log_file; /* -D */
+};
+
+/* On OPT_ERROR, err holds one line naming the flag and the reason. */
+enum options_result options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
+
+#endif
