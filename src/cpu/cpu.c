@@ -66,6 +66,8 @@ void cpu_reset(struct cpu *cpu)
     cpu->seg[SEG_CS].sel = 0xF000;
     cpu->seg[SEG_CS].base = 0xFFFF0000u;
     cpu->seg[SEG_CS].attr = 0x9B;
+    for (int s = 0; s < 6; s++)
+        seg_cache(&cpu->seg[s]);
     cpu->cr0 = 0x60000010u;
     cpu->cr2 = cpu->cr3 = cpu->cr4 = 0;
     memset(cpu->dr, 0, sizeof cpu->dr);
@@ -75,8 +77,8 @@ void cpu_reset(struct cpu *cpu)
     cpu->gdtr.limit = 0xFFFF;
     cpu->idtr.base = 0;
     cpu->idtr.limit = 0xFFFF;
-    cpu->ldtr = (struct seg){0, 0xFFFF, 0, 0x82};
-    cpu->tr = (struct seg){0, 0xFFFF, 0, 0x8B};
+    cpu->ldtr = (struct seg){.limit = 0xFFFF, .attr = 0x82};
+    cpu->tr = (struct seg){.limit = 0xFFFF, .attr = 0x8B};
     cpu->fpu_cw = 0x40;
     cpu->fpu_sw = 0;
     cpu->fpu_tw = 0x5555;
@@ -124,6 +126,7 @@ void cpu_set_regs(struct cpu *cpu, const struct cpu_regs *r)
         cpu->seg[s].base = r->seg[s].base;
         cpu->seg[s].limit = r->seg[s].limit;
         cpu->seg[s].attr = r->seg[s].attr;
+        seg_cache(&cpu->seg[s]);
     }
     cpu->cr0 = r->cr0;
     cpu->cr2 = r->cr2;

@@ -187,7 +187,15 @@ struct tlb_entry {
 struct seg {
     uint32_t base, limit;
     uint16_t sel, attr;
+    /* offsets below fast_end need no further check for any access of up
+     * to 4 bytes; 0 forces every access through seg_limit_fault() */
+    uint32_t fast_end;
 };
+
+static inline void seg_cache(struct seg *s)
+{
+    s->fast_end = ((s->attr & 0x84) == 0x80 && s->limit >= 3) ? s->limit - 2 : 0;
+}
 
 struct cpu {
     /* hot state first */
@@ -291,6 +299,61 @@ static inline void lf_set(struct cpu *cpu, enum lf_kind k, unsigned size, uint32
     cpu->lf_src1 = a;
     cpu->lf_src2 = b;
 }
+/* CF without computing the other flags (INC/DEC keep it) */
+static inline uint32_t lf_carry(struct cpu *cpu)
+{
+    uint32_t m = size_mask(cpu->lf_size);
+    switch (cpu->lf_kind) {
+    case LF_NONE:
+        return cpu->lf_flags & F_CF;
+    case LF_LOGIC:
+        return 0;
+    case LF_INC:
+    case LF_DEC:
+        return cpu->lf_src2 & 1;
+    case LF_SUB:
+        return (cpu->lf_src1 & m) < (cpu->lf_src2 & m);
+    case LF_ADD:
+        return (cpu->lf_res & m) < (cpu->lf_src1 & m);
+    default:
+        return flags_arith(cpu) & F_CF;
+    }
+}
+
+/* Jcc condition with the common lazy kinds inline: after CMP/SUB and after
+ * logic ops every condition is a compare of the recorded operands */
+static inline int cond_fast(struct cpu *cpu, unsigned cc)
+{
+    if (likely(cpu->lf_kind == LF_SUB && cpu->lf_size == 4)) {
+        uint32_t a = cpu->lf_src1, b = cpu->lf_src2;
+        int r;
+        switch (cc >> 1) {
+        case 1:
+            r = a < b;
+            break;
+        case 2:
+            r = a == b;
+            break;
+        case 3:
+            r = a <= b;
+            break;
+        case 4:
+            r = (int32_t)(a - b) < 0;
+            break;
+        case 6:
+            r = (int32_t)a < (int32_t)b;
+            break;
+        case 7:
+            r = (int32_t)a <= (int32_t)b;
+            break;
+        default:
+            return cond_eval(cpu, cc);
+        }
+        return r ^ (int)(cc & 1);
+    }
+    return cond_eval(cpu, cc);
+}
+
 /* ALU: op 0..7 = ADD OR ADC SBB AND SUB XOR CMP; returns the result */
 uint32_t alu_op(struct cpu *cpu, unsigned aluop, unsigned size, uint32_t a, uint32_t b);
 uint32_t shift_op(struct cpu *cpu, unsigned kind, unsigned size, uint32_t v, unsigned count);
@@ -354,10 +417,13 @@ static inline struct tlb_entry *tlb_entry_for(struct cpu *cpu, uint32_t lin)
     return &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 }
 
+/* The tag compare includes the low address bits of the access size, so
+ * one compare checks the page and natural alignment (as QEMU's softmmu
+ * does); unaligned accesses take the slow path, which still uses the TLB. */
 static inline uint32_t mem_read(struct cpu *cpu, const struct op *op, uint32_t lin, unsigned size)
 {
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
-    if (likely(e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000 - size)) {
+    if (likely(e->tag_r == (lin & (~0xFFFu | (size - 1))))) {
         const uint8_t *p = (const uint8_t *)(e->addend + lin);
         return size == 4 ? ld_le32(p) : size == 2 ? ld_le16(p) : p[0];
     }
@@ -367,7 +433,7 @@ static inline uint32_t mem_read(struct cpu *cpu, const struct op *op, uint32_t l
 static inline void mem_write(struct cpu *cpu, const struct op *op, uint32_t lin, uint32_t v, unsigned size)
 {
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
-    if (likely(e->tag_w == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000 - size)) {
+    if (likely(e->tag_w == (lin & (~0xFFFu | (size - 1))))) {
         uint8_t *p = (uint8_t *)(e->addend + lin);
         if (size == 4)
             st_le32(p, v);
@@ -392,7 +458,7 @@ void seg_limit_fault(struct cpu *cpu, const struct op *op, int seg, uint32_t ea,
 static inline uint32_t seg_lin(struct cpu *cpu, const struct op *op, int seg, uint32_t ea, unsigned size)
 {
     const struct seg *s = &cpu->seg[seg];
-    if (unlikely(ea > s->limit - (size - 1) || s->limit < size - 1 || (s->attr & 0x84) != 0x80))
+    if (unlikely(ea >= s->fast_end))
         seg_limit_fault(cpu, op, seg, ea, size);
     return s->base + ea;
 }

@@ -128,6 +128,7 @@ static void seg_from_desc(struct seg *s, uint16_t sel, const struct desc *d)
     s->base = desc_base(d);
     s->limit = desc_limit(d);
     s->attr = desc_attr(d);
+    seg_cache(s);
 }
 
 uint32_t cpu_tb_flags(const struct cpu *cpu)
@@ -174,6 +175,7 @@ void cpu_set_seg_real(struct cpu *cpu, int seg, uint16_t sel)
     } else {
         s->attr = (uint16_t)((s->attr & 0xFF00u) | 0x93);
     }
+    seg_cache(s);
 }
 
 void cpu_load_seg(struct cpu *cpu, const struct op *op, int seg, uint16_t sel)
@@ -190,6 +192,7 @@ void cpu_load_seg(struct cpu *cpu, const struct op *op, int seg, uint16_t sel)
         cpu->seg[seg].base = 0;
         cpu->seg[seg].limit = 0;
         cpu->seg[seg].attr = 0; /* unusable: any access faults */
+        cpu->seg[seg].fast_end = 0;
         return;
     }
     struct desc d;
@@ -361,6 +364,7 @@ static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_
                     cpu->seg[s].base = 0;
                     cpu->seg[s].limit = 0;
                     cpu->seg[s].attr = 0;
+                    cpu->seg[s].fast_end = 0;
                 }
         }
     } else {
@@ -544,6 +548,7 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
                 if (sdpl < (unsigned)cpu->cpl) {
                     cpu->seg[s].sel = 0;
                     cpu->seg[s].attr = 0;
+                    cpu->seg[s].fast_end = 0;
                 }
         }
     }

@@ -115,6 +115,14 @@ static int is_user(const struct cpu *cpu)
 
 uint64_t mem_read_slow(struct cpu *cpu, const struct op *op, uint32_t lin, unsigned size)
 {
+    struct tlb_entry *e = tlb_entry_for(cpu, lin);
+    if (e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) + size <= 0x1000) {
+        const uint8_t *p = (const uint8_t *)(e->addend + lin);
+        return size == 8   ? (uint64_t)ld_le32(p) | (uint64_t)ld_le32(p + 4) << 32
+               : size == 4 ? ld_le32(p)
+               : size == 2 ? ld_le16(p)
+                           : p[0];
+    }
     if ((lin & 0xFFF) + size > 0x1000) {
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++)
@@ -154,6 +162,13 @@ static void write_phys(struct cpu *cpu, uint32_t lin, uint32_t pa, uint64_t v, u
 
 void mem_write_slow(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v, unsigned size)
 {
+    struct tlb_entry *e = tlb_entry_for(cpu, lin);
+    if (e->tag_w == (lin & ~0xFFFu) && (lin & 0xFFF) + size <= 0x1000) {
+        uint8_t *p = (uint8_t *)(e->addend + lin);
+        for (unsigned i = 0; i < size; i++)
+            p[i] = (uint8_t)(v >> (8 * i));
+        return;
+    }
     int user = is_user(cpu);
     if ((lin & 0xFFF) + size > 0x1000) {
         /* both pages must be writable before either is written */

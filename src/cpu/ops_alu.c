@@ -86,44 +86,52 @@ static const struct op *alu_RM(struct cpu *cpu, const struct op *op)
     return op + 1;
 }
 
-static const struct op *alu_MR(struct cpu *cpu, const struct op *op)
+/* E op= src with E in memory: the store may fault, so the flags are
+ * committed only after it (a restarted instruction sees the old flags) */
+static const struct op *alu_mem(struct cpu *cpu, const struct op *op, uint32_t b)
 {
     uint32_t lin = op_lin(cpu, op, op->size);
     uint32_t a = mem_read(cpu, op, lin, op->size);
-    /* compute flags on a scratch copy first: the store may fault */
-    uint8_t k = cpu->lf_kind, s = cpu->lf_size;
-    uint32_t res = cpu->lf_res, s1 = cpu->lf_src1, s2 = cpu->lf_src2, cin = cpu->lf_cin;
-    uint16_t fl = cpu->lf_flags;
-    uint32_t r = alu_op(cpu, op->sub, op->size, a, reg_get(cpu, op->reg, op->size));
-    if (op->sub != ALU_CMP) {
-        uint8_t nk = cpu->lf_kind;
-        uint32_t nres = cpu->lf_res, ns1 = cpu->lf_src1, ns2 = cpu->lf_src2, ncin = cpu->lf_cin;
-        cpu->lf_kind = k, cpu->lf_size = s, cpu->lf_res = res, cpu->lf_src1 = s1, cpu->lf_src2 = s2;
-        cpu->lf_cin = cin, cpu->lf_flags = fl;
-        mem_write(cpu, op, lin, r, op->size);
-        lf_set(cpu, (enum lf_kind)nk, op->size, nres, ns1, ns2);
-        cpu->lf_cin = ncin;
+    if (op->sub == ALU_CMP) {
+        alu_op(cpu, ALU_CMP, op->size, a, b);
+        return op + 1;
     }
+    struct cpu scratch;
+    scratch.lf_kind = cpu->lf_kind;
+    scratch.lf_size = cpu->lf_size;
+    scratch.lf_res = cpu->lf_res;
+    scratch.lf_src1 = cpu->lf_src1;
+    scratch.lf_src2 = cpu->lf_src2;
+    scratch.lf_cin = cpu->lf_cin;
+    scratch.lf_flags = cpu->lf_flags;
+    uint32_t r = alu_op(&scratch, op->sub, op->size, a, b);
+    mem_write(cpu, op, lin, r, op->size);
+    lf_set(cpu, (enum lf_kind)scratch.lf_kind, op->size, scratch.lf_res, scratch.lf_src1, scratch.lf_src2);
+    cpu->lf_cin = scratch.lf_cin;
     return op + 1;
+}
+
+static const struct op *alu_MR(struct cpu *cpu, const struct op *op)
+{
+    return alu_mem(cpu, op, reg_get(cpu, op->reg, op->size));
 }
 
 static const struct op *alu_MI(struct cpu *cpu, const struct op *op)
 {
-    uint32_t lin = op_lin(cpu, op, op->size);
-    uint32_t a = mem_read(cpu, op, lin, op->size);
-    uint8_t k = cpu->lf_kind, s = cpu->lf_size;
-    uint32_t res = cpu->lf_res, s1 = cpu->lf_src1, s2 = cpu->lf_src2, cin = cpu->lf_cin;
-    uint16_t fl = cpu->lf_flags;
-    uint32_t r = alu_op(cpu, op->sub, op->size, a, op->imm);
-    if (op->sub != ALU_CMP) {
-        uint8_t nk = cpu->lf_kind;
-        uint32_t nres = cpu->lf_res, ns1 = cpu->lf_src1, ns2 = cpu->lf_src2, ncin = cpu->lf_cin;
-        cpu->lf_kind = k, cpu->lf_size = s, cpu->lf_res = res, cpu->lf_src1 = s1, cpu->lf_src2 = s2;
-        cpu->lf_cin = cin, cpu->lf_flags = fl;
-        mem_write(cpu, op, lin, r, op->size);
-        lf_set(cpu, (enum lf_kind)nk, op->size, nres, ns1, ns2);
-        cpu->lf_cin = ncin;
-    }
+    return alu_mem(cpu, op, op->imm);
+}
+
+static const struct op *CMP_MI8(struct cpu *cpu, const struct op *op)
+{
+    uint32_t a = mem_read(cpu, op, op_lin(cpu, op, 1), 1);
+    lf_set(cpu, LF_SUB, 1, (a - op->imm) & 0xFF, a, op->imm & 0xFF);
+    return op + 1;
+}
+
+static const struct op *CMP_RI8(struct cpu *cpu, const struct op *op)
+{
+    uint32_t a = reg_get(cpu, op->reg, 1);
+    lf_set(cpu, LF_SUB, 1, (a - op->imm) & 0xFF, a, op->imm & 0xFF);
     return op + 1;
 }
 
@@ -171,6 +179,8 @@ op_fn sel_alu_GE(const struct op *op)
 
 op_fn sel_alu_EI(const struct op *op)
 {
+    if (op->size == 1 && op->sub == ALU_CMP)
+        return op->is_mem ? CMP_MI8 : CMP_RI8;
     if (op->size == 4) {
         if (op->is_mem) {
             PICK32(op->sub, MI)
@@ -222,7 +232,7 @@ static const struct op *incdec_E(struct cpu *cpu, const struct op *op)
     uint32_t lin = 0, m = size_mask(op->size);
     uint32_t a = op_get_E(cpu, op, op->size, &lin);
     uint32_t r = (op->sub ? a - 1 : a + 1) & m;
-    uint32_t cf = flags_arith(cpu) & F_CF;
+    uint32_t cf = lf_carry(cpu);
     op_set_E(cpu, op, op->size, lin, r);
     lf_set(cpu, op->sub ? LF_DEC : LF_INC, op->size, r, a, cf);
     return op + 1;
@@ -230,7 +240,7 @@ static const struct op *incdec_E(struct cpu *cpu, const struct op *op)
 
 static const struct op *inc_R32(struct cpu *cpu, const struct op *op)
 {
-    uint32_t cf = flags_arith(cpu) & F_CF;
+    uint32_t cf = lf_carry(cpu);
     uint32_t r = cpu->r[op->rm] + 1;
     cpu->r[op->rm] = r;
     lf_set(cpu, LF_INC, 4, r, r - 1, cf);
@@ -239,7 +249,7 @@ static const struct op *inc_R32(struct cpu *cpu, const struct op *op)
 
 static const struct op *dec_R32(struct cpu *cpu, const struct op *op)
 {
-    uint32_t cf = flags_arith(cpu) & F_CF;
+    uint32_t cf = lf_carry(cpu);
     uint32_t r = cpu->r[op->rm] - 1;
     cpu->r[op->rm] = r;
     lf_set(cpu, LF_DEC, 4, r, r + 1, cf);
@@ -410,10 +420,18 @@ static const struct op *imul_GE(struct cpu *cpu, const struct op *op)
     return op + 1;
 }
 
+static const struct op *imul_RR32(struct cpu *cpu, const struct op *op)
+{
+    uint32_t a = op->sub ? op->imm : cpu->r[op->reg];
+    int64_t r = (int64_t)(int32_t)a * (int32_t)cpu->r[op->rm];
+    cpu->r[op->reg] = (uint32_t)r;
+    set_mul_flags(cpu, 4, (uint32_t)r, r != (int32_t)r);
+    return op + 1;
+}
+
 op_fn sel_imul_GE(const struct op *op)
 {
-    (void)op;
-    return imul_GE;
+    return (!op->is_mem && op->size == 4) ? imul_RR32 : imul_GE;
 }
 
 /* ---- shifts and rotates ------------------------------------------------------------ */

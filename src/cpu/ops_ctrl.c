@@ -19,7 +19,7 @@ op_fn sel_jmp_rel(const struct op *op)
 
 static const struct op *jcc(struct cpu *cpu, const struct op *op)
 {
-    if (cond_eval(cpu, op->sub))
+    if (cond_fast(cpu, op->sub))
         return exit_direct(cpu, op, 0, op->imm);
     return exit_direct(cpu, op, 1, next_eip(op));
 }
