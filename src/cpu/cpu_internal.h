@@ -172,7 +172,7 @@ enum {
 struct tb_cache; /* src/translate/tb.c */
 
 /* ---- soft TLB --------------------------------------------------------------- */
-#define TLB_BITS    8
+#define TLB_BITS    10
 #define TLB_SIZE    (1u << TLB_BITS)
 #define TLB_INVALID 0xFFFFFFFFu
 
@@ -378,6 +378,10 @@ uint64_t mem_read_slow(struct cpu *cpu, const struct op *op, uint32_t lin, unsig
 void mem_write_slow(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v, unsigned size);
 /* linear -> physical for a code fetch or debugger; faults through op (may be NULL) */
 uint32_t mmu_translate(struct cpu *cpu, const struct op *op, uint32_t lin, int write, int user);
+/* host pointer for a RAM access at lin (translating and faulting as an
+ * access would), or NULL if the page is MMIO, ROM on write, or holds code
+ * on write; used by REP string fast paths */
+uint8_t *mmu_host_ptr(struct cpu *cpu, const struct op *op, uint32_t lin, int write);
 /* non-faulting walk for instruction fetch (A bits set on success); 0 or -1 */
 int mmu_probe(struct cpu *cpu, uint32_t lin, uint32_t *pa);
 /* physical address of code at lin (through the TLB); faults with cpu->eip as is */

@@ -28,13 +28,22 @@ void tlb_flush_page(struct cpu *cpu, uint32_t lin)
     }
 }
 
+/* page-table entries are 4-byte aligned: one lookup per access */
 static uint32_t phys_ld32(struct cpu *cpu, uint32_t pa)
 {
+    struct physmem_page pg = physmem_lookup(cpu->host.mem, pa);
+    if (pg.host)
+        return ld_le32(pg.host + (pa & 0xFFC));
     return (uint32_t)physmem_read(cpu->host.mem, pa, 4);
 }
 
 static void phys_st32(struct cpu *cpu, uint32_t pa, uint32_t v)
 {
+    struct physmem_page pg = physmem_lookup(cpu->host.mem, pa);
+    if (pg.host && pg.writable && !tb_page_has_code(cpu->tbc, pa)) {
+        st_le32(pg.host + (pa & 0xFFC), v);
+        return;
+    }
     physmem_write(cpu->host.mem, pa, v, 4);
 }
 
@@ -221,6 +230,19 @@ void seg_limit_fault(struct cpu *cpu, const struct op *op, int seg, uint32_t ea,
         return;
     }
     cpu_fault(cpu, op, vec, 0, 1);
+}
+
+uint8_t *mmu_host_ptr(struct cpu *cpu, const struct op *op, uint32_t lin, int write)
+{
+    struct tlb_entry *e = tlb_entry_for(cpu, lin);
+    if ((write ? e->tag_w : e->tag_r) == (lin & ~0xFFFu))
+        return (uint8_t *)(e->addend + lin);
+    uint32_t pa = mmu_translate(cpu, op, lin, write, is_user(cpu));
+    struct physmem_page pg = physmem_lookup(cpu->host.mem, pa);
+    if (!pg.host || (write && (!pg.writable || tb_page_has_code(cpu->tbc, pa))))
+        return NULL;
+    tlb_fill(cpu, lin, pa, &pg, write);
+    return pg.host + (pa & 0xFFF);
 }
 
 int mmu_probe(struct cpu *cpu, uint32_t lin, uint32_t *pa)

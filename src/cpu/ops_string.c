@@ -19,14 +19,6 @@ static void adv(struct cpu *cpu, int r, const struct op *op, int32_t delta)
     cpu->r[r] = (cpu->r[r] & ~m) | ((cpu->r[r] + (uint32_t)delta) & m);
 }
 
-/* host pointer for [lin, lin+len) if the whole range is in one fast-path page */
-static uint8_t *fast_ptr(struct cpu *cpu, uint32_t lin, int write)
-{
-    struct tlb_entry *e = tlb_entry_for(cpu, lin);
-    uint32_t tag = write ? e->tag_w : e->tag_r;
-    return tag == (lin & ~0xFFFu) ? (uint8_t *)(e->addend + lin) : NULL;
-}
-
 /* one element; returns 0 when a REPE/REPNE condition ends the loop */
 static int string_step(struct cpu *cpu, const struct op *op, int32_t d)
 {
@@ -100,7 +92,7 @@ static uint32_t rep_chunk(struct cpu *cpu, const struct op *op, uint32_t count)
     if (room == 0)
         return 0;
     uint32_t n = count < room ? count : room;
-    uint8_t *dst = fast_ptr(cpu, dlin, 1);
+    uint8_t *dst = mmu_host_ptr(cpu, op, dlin, 1);
     if (!dst)
         return 0;
     if (op->sub == S_STOS) {
@@ -126,7 +118,7 @@ static uint32_t rep_chunk(struct cpu *cpu, const struct op *op, uint32_t count)
             return 0;
         if (n > sroom)
             n = sroom;
-        const uint8_t *src = fast_ptr(cpu, slin, 0);
+        const uint8_t *src = mmu_host_ptr(cpu, op, slin, 0);
         if (!src)
             return 0;
         uint32_t bytes = n * s;
