@@ -142,6 +142,12 @@ void cpu_set_regs(struct cpu *cpu, const struct cpu_regs *r)
     tlb_flush(cpu);
 }
 
+void cpu_set_single_step(struct cpu *cpu, bool on)
+{
+    cpu->single_step = on;
+    cpu->last_tb = NULL;
+}
+
 bool cpu_halted(const struct cpu *cpu)
 {
     return cpu->halted != 0;

@@ -14,7 +14,16 @@ struct physmem;
 struct bus;
 struct cpu;
 
-enum cpu_model { CPU_MODEL_386, CPU_MODEL_486, CPU_MODEL_PENTIUM, CPU_MODEL_PENTIUM2 };
+/* in order of age: later models compare greater */
+enum cpu_model {
+    CPU_MODEL_8086,
+    CPU_MODEL_286,
+    CPU_MODEL_386,
+    CPU_MODEL_486,
+    CPU_MODEL_PENTIUM,
+    CPU_MODEL_PENTIUM_MMX,
+    CPU_MODEL_PENTIUM2,
+};
 
 /* -d log categories */
 enum {
@@ -65,6 +74,9 @@ void cpu_free(struct cpu *cpu);
 void cpu_reset(struct cpu *cpu);
 enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget);
 void cpu_set_intr(struct cpu *cpu, int level);
+/* single-step: every translation block holds one instruction, so
+ * cpu_run(cpu, 1) executes exactly one (for debuggers and conformance tests) */
+void cpu_set_single_step(struct cpu *cpu, bool on);
 void cpu_request_exit(struct cpu *cpu); /* safe from device callbacks */
 void cpu_get_regs(const struct cpu *cpu, struct cpu_regs *r);
 void cpu_set_regs(struct cpu *cpu, const struct cpu_regs *r);

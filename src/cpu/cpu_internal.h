@@ -167,6 +167,7 @@ enum {
     TBF_PG = 1u << 4,
     TBF_CPL_SHIFT = 5, /* two bits */
     TBF_TF = 1u << 7,
+    TBF_STEP = 1u << 8, /* cpu_set_single_step() */
 };
 
 struct tb_cache; /* src/translate/tb.c */
@@ -236,6 +237,7 @@ struct cpu {
     /* translation */
     struct tb_cache *tbc;
     int no_chain; /* -d exec: every TB through the dispatcher */
+    int single_step;
     struct tb *cur_tb;
     struct tb *last_tb;
     int last_slot;

@@ -146,6 +146,8 @@ uint32_t cpu_tb_flags(const struct cpu *cpu)
         f |= TBF_PG;
     if (cpu->eflags & F_TF)
         f |= TBF_TF;
+    if (cpu->single_step)
+        f |= TBF_STEP;
     return f | ((uint32_t)cpu->cpl << TBF_CPL_SHIFT);
 }
 

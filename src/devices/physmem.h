@@ -19,8 +19,11 @@ struct physmem_rom {
 
 struct physmem {
     uint8_t *ram;
-    uint64_t ram_size;                 /* RAM is [0, ram_size) minus the holes the board maps over */
-    uint64_t ram_hole_lo, ram_hole_hi; /* [lo,hi) not RAM (legacy VGA/ROM window) */
+    uint64_t ram_size; /* RAM is [0, ram_size) minus the holes the board maps over */
+    /* [lo,hi) is not RAM (the legacy VGA/ROM window, 640 KB - 1 MB, by
+     * default); setting both to 0 makes all of [0, ram_size) RAM, as the
+     * conformance tests want */
+    uint64_t ram_hole_lo, ram_hole_hi;
     struct physmem_rom roms[PHYSMEM_MAX_ROMS];
     int nroms;
     struct bus *bus;

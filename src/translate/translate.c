@@ -99,7 +99,7 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
     int need_exit = 0, exit_chain = 1;
     uint32_t exit_eip = eip;
     /* single-stepping (TF) translates one instruction per block */
-    uint32_t max = (flags & TBF_TF) ? 1 : TB_MAX_INSNS;
+    uint32_t max = (flags & (TBF_TF | TBF_STEP)) ? 1 : TB_MAX_INSNS;
     for (;;) {
         struct op *op = &tb->ops[n];
         struct decoded d;
