@@ -167,7 +167,8 @@ enum {
     TBF_PG = 1u << 4,
     TBF_CPL_SHIFT = 5, /* two bits */
     TBF_TF = 1u << 7,
-    TBF_STEP = 1u << 8, /* cpu_set_single_step() */
+    TBF_STEP = 1u << 8,  /* cpu_set_single_step() */
+    TBF_DEBUG = 1u << 9, /* data/I/O breakpoints armed: one instruction per TB */
 };
 
 struct tb_cache; /* src/translate/tb.c */
@@ -238,6 +239,8 @@ struct cpu {
     struct tb_cache *tbc;
     int no_chain; /* -d exec: every TB through the dispatcher */
     int single_step;
+    unsigned dbg_exec, dbg_data, dbg_io; /* armed breakpoints by kind (bit i = DRi) */
+    unsigned dbg_pending;                /* data/I/O hits of the current instruction */
     struct tb *cur_tb;
     struct tb *last_tb;
     int last_slot;
@@ -372,6 +375,12 @@ void cpu_far_jump(struct cpu *cpu, const struct op *op, uint16_t sel, uint32_t e
                   uint32_t next_eip);
 void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t pop_extra);
 uint32_t cpu_tb_flags(const struct cpu *cpu);
+
+/* debug.c */
+void debug_update(struct cpu *cpu); /* after DR7, DR0-3 or CR4.DE change */
+unsigned debug_exec_hits(const struct cpu *cpu, uint32_t lin);
+void debug_check_data(struct cpu *cpu, uint32_t lin, unsigned size, int write);
+void debug_check_io(struct cpu *cpu, uint16_t port, unsigned size);
 
 /* mmu.c */
 void tlb_flush(struct cpu *cpu);

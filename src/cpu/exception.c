@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "devices/bus.h"
+#include "cpu/desc.h"
 #include "devices/physmem.h"
 
 static const char *const exc_names[32] = {
@@ -53,84 +54,6 @@ NORETURN void cpu_fault(struct cpu *cpu, const struct op *op, int vector, uint32
     cpu_raise(cpu, vector, error, has_error);
 }
 
-/* ---- system memory: descriptor tables and the TSS, always supervisor ---- */
-static uint32_t sys_read(struct cpu *cpu, uint32_t lin, unsigned size)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size; i++) {
-        uint32_t pa = mmu_translate(cpu, NULL, lin + i, 0, 0);
-        v |= (uint32_t)physmem_read(cpu->host.mem, pa, 1) << (8 * i);
-    }
-    return v;
-}
-
-static void sys_write(struct cpu *cpu, uint32_t lin, uint32_t v, unsigned size)
-{
-    for (unsigned i = 0; i < size; i++) {
-        uint32_t pa = mmu_translate(cpu, NULL, lin + i, 1, 0);
-        physmem_write(cpu->host.mem, pa, (v >> (8 * i)) & 0xFF, 1);
-    }
-}
-
-struct desc {
-    uint32_t lo, hi;
-    uint32_t addr; /* linear address of the descriptor */
-};
-
-static uint32_t desc_base(const struct desc *d)
-{
-    return (d->lo >> 16) | ((d->hi & 0xFF) << 16) | (d->hi & 0xFF000000u);
-}
-
-static uint32_t desc_limit(const struct desc *d)
-{
-    uint32_t l = (d->lo & 0xFFFF) | (d->hi & 0xF0000);
-    return (d->hi & 0x800000) ? (l << 12) | 0xFFF : l;
-}
-
-static uint16_t desc_attr(const struct desc *d)
-{
-    return (uint16_t)((d->hi >> 8) & 0xF0FF);
-}
-
-/* reads the descriptor for sel; returns 0, or -1 if the selector is outside its table */
-static int read_desc(struct cpu *cpu, uint16_t sel, struct desc *d)
-{
-    uint32_t base, limit;
-    if (sel & 4) {
-        base = cpu->ldtr.base;
-        limit = cpu->ldtr.limit;
-        if (!(cpu->ldtr.attr & 0x80))
-            return -1;
-    } else {
-        base = cpu->gdtr.base;
-        limit = cpu->gdtr.limit;
-    }
-    if ((uint32_t)(sel & ~7u) + 7 > limit)
-        return -1;
-    d->addr = base + (sel & ~7u);
-    d->lo = sys_read(cpu, d->addr, 4);
-    d->hi = sys_read(cpu, d->addr + 4, 4);
-    return 0;
-}
-
-static void set_accessed(struct cpu *cpu, struct desc *d)
-{
-    if (!(d->hi & 0x100)) {
-        d->hi |= 0x100;
-        sys_write(cpu, d->addr + 5, (d->hi >> 8) & 0xFF, 1);
-    }
-}
-
-static void seg_from_desc(struct seg *s, uint16_t sel, const struct desc *d)
-{
-    s->sel = sel;
-    s->base = desc_base(d);
-    s->limit = desc_limit(d);
-    s->attr = desc_attr(d);
-    seg_cache(s);
-}
-
 uint32_t cpu_tb_flags(const struct cpu *cpu)
 {
     uint32_t f = 0;
@@ -148,6 +71,8 @@ uint32_t cpu_tb_flags(const struct cpu *cpu)
         f |= TBF_TF;
     if (cpu->single_step)
         f |= TBF_STEP;
+    if (cpu->dbg_data | cpu->dbg_io)
+        f |= TBF_DEBUG;
     return f | ((uint32_t)cpu->cpl << TBF_CPL_SHIFT);
 }
 
@@ -287,15 +212,21 @@ static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_
     uint32_t lo = sys_read(cpu, cpu->idtr.base + (uint32_t)vector * 8, 4);
     uint32_t hi = sys_read(cpu, cpu->idtr.base + (uint32_t)vector * 8 + 4, 4);
     unsigned type = (hi >> 8) & 0x1F, gdpl = (hi >> 13) & 3;
-    if (type != 0x0E && type != 0x0F && type != 0x06 && type != 0x07) {
-        if (type == 0x05 && (cpu->host.log_mask & LOG_GUEST_ERRORS) && cpu->host.log)
-            fprintf(cpu->host.log, "guest error: task gate for vector %d not supported yet\n", vector);
+    if (type != 0x0E && type != 0x0F && type != 0x06 && type != 0x07 && type != 0x05)
         cpu_raise(cpu, EXC_GP, gate_err, 1);
-    }
     if (sw && gdpl < (unsigned)cpu->cpl)
         cpu_raise(cpu, EXC_GP, gate_err, 1);
     if (!(hi & 0x8000))
         cpu_raise(cpu, EXC_NP, gate_err, 1);
+    if (type == 0x05) {
+        /* task gate: the handler is a whole task (SDM 6.12.2) */
+        uint16_t tss = (uint16_t)(lo >> 16);
+        struct desc td;
+        if ((tss & 4) || read_desc(cpu, tss, &td))
+            cpu_raise(cpu, EXC_GP, (tss & 0xFFFC) + ext, 1);
+        cpu_task_switch(cpu, NULL, tss, &td, TASK_INT, ret_eip, has_err, err);
+        return;
+    }
     uint16_t sel = (uint16_t)(lo >> 16);
     uint32_t off = (lo & 0xFFFF) | (hi & 0xFFFF0000u);
     int gate32 = (type & 8) != 0;
@@ -400,6 +331,116 @@ void cpu_deliver_interrupt(struct cpu *cpu, int vector, int is_software, uint32_
 }
 
 /* ---- far transfers -------------------------------------------------------- */
+
+/* new stack for privilege level `dpl` from the current TSS */
+static void tss_stack(struct cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp)
+{
+    uint32_t tss = cpu->tr.base;
+    if (cpu->tr.attr & 8) {
+        *esp = sys_read(cpu, tss + 4 + dpl * 8, 4);
+        *ss = (uint16_t)sys_read(cpu, tss + 8 + dpl * 8, 2);
+    } else {
+        *esp = sys_read(cpu, tss + 2 + dpl * 4, 2);
+        *ss = (uint16_t)sys_read(cpu, tss + 4 + dpl * 4, 2);
+    }
+}
+
+/* JMP/CALL FAR to a system descriptor: a TSS, a task gate or a call gate
+ * (SDM Vol. 3A 5.8 "Privilege level checking when transferring program
+ * control between code segments" and 7.3) */
+static void far_system(struct cpu *cpu, const struct op *op, uint16_t sel, struct desc *d, int is_call,
+                       uint32_t next)
+{
+    uint16_t idx = sel & 0xFFFC;
+    unsigned type = desc_type(d), dpl = desc_dpl(d), rpl = sel & 3;
+    unsigned cpl = (unsigned)cpu->cpl;
+    if (type == 0x01 || type == 0x09 || type == 0x05) {
+        if (dpl < cpl || dpl < rpl)
+            cpu_fault(cpu, op, EXC_GP, idx, 1);
+        if (!desc_present(d))
+            cpu_fault(cpu, op, EXC_NP, idx, 1);
+        uint16_t tsel = sel;
+        struct desc td = *d;
+        if (type == 0x05) {
+            tsel = (uint16_t)(d->lo >> 16);
+            if ((tsel & 4) || read_desc(cpu, tsel, &td))
+                cpu_fault(cpu, op, EXC_GP, tsel & 0xFFFC, 1);
+        }
+        cpu->eip = op->eip;
+        cpu_task_switch(cpu, op, tsel, &td, is_call ? TASK_CALL : TASK_JMP, next, 0, 0);
+        return;
+    }
+    if (type != 0x04 && type != 0x0C)
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    /* call gate */
+    if (dpl < cpl || dpl < rpl)
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    if (!desc_present(d))
+        cpu_fault(cpu, op, EXC_NP, idx, 1);
+    int gate32 = type == 0x0C;
+    uint16_t csel = (uint16_t)(d->lo >> 16);
+    uint32_t off = gate32 ? (d->lo & 0xFFFF) | (d->hi & 0xFFFF0000u) : d->lo & 0xFFFF;
+    unsigned nparams = d->hi & 0x1F;
+    if ((csel & 0xFFFC) == 0)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    struct desc cd;
+    if (read_desc(cpu, csel, &cd))
+        cpu_fault(cpu, op, EXC_GP, csel & 0xFFFC, 1);
+    unsigned ctype = desc_type(&cd), cdpl = desc_dpl(&cd);
+    int conforming = (ctype & 4) != 0;
+    if ((ctype & 0x18) != 0x18 || cdpl > cpl || (!is_call && !conforming && cdpl != cpl))
+        cpu_fault(cpu, op, EXC_GP, csel & 0xFFFC, 1);
+    if (!desc_present(&cd))
+        cpu_fault(cpu, op, EXC_NP, csel & 0xFFFC, 1);
+    struct seg ncs;
+    unsigned psize = gate32 ? 4 : 2;
+    if (is_call && !conforming && cdpl < cpl) {
+        /* more privileged: new stack from the TSS, parameters copied over */
+        uint16_t nss;
+        uint32_t nesp;
+        tss_stack(cpu, cdpl, &nss, &nesp);
+        struct desc sd;
+        if ((nss & 0xFFFC) == 0 || read_desc(cpu, nss, &sd))
+            cpu_fault(cpu, op, EXC_TS, nss & 0xFFFC, 1);
+        if ((desc_type(&sd) & 0x1A) != 0x12 || desc_dpl(&sd) != cdpl || (nss & 3u) != cdpl)
+            cpu_fault(cpu, op, EXC_TS, nss & 0xFFFC, 1);
+        if (!desc_present(&sd))
+            cpu_fault(cpu, op, EXC_SS, nss & 0xFFFC, 1);
+        uint32_t params[31];
+        for (unsigned i = 0; i < nparams; i++)
+            params[i] = cpu_peek(cpu, op, psize, i * psize);
+        uint16_t old_ss = cpu->seg[SEG_SS].sel;
+        uint32_t old_esp = cpu->r[R_ESP];
+        struct seg nseg;
+        seg_from_desc(&nseg, nss, &sd);
+        uint32_t mask = (nseg.attr & 0x4000) ? 0xFFFFFFFFu : 0xFFFF;
+        cpu->cpl = (int)cdpl;
+        cpu->tlb = cpu->tlb_sets[cpu->cpl == 3];
+        uint32_t esp = nesp;
+        esp = push_raw(cpu, nseg.base, esp, mask, old_ss, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, old_esp, psize);
+        for (unsigned i = nparams; i-- > 0;)
+            esp = push_raw(cpu, nseg.base, esp, mask, params[i], psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_CS].sel, psize);
+        esp = push_raw(cpu, nseg.base, esp, mask, next, psize);
+        set_accessed(cpu, &sd);
+        cpu->seg[SEG_SS] = nseg;
+        cpu->r[R_ESP] = mask == 0xFFFF ? (cpu->r[R_ESP] & 0xFFFF0000u) | esp : esp;
+        seg_from_desc(&ncs, (uint16_t)((csel & ~3u) | cdpl), &cd);
+    } else {
+        if (is_call) {
+            cpu_push(cpu, op, cpu->seg[SEG_CS].sel, psize);
+            cpu_push(cpu, op, next, psize);
+        }
+        seg_from_desc(&ncs, (uint16_t)((csel & ~3u) | cpl), &cd);
+    }
+    if (off > ncs.limit)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    set_accessed(cpu, &cd);
+    cpu->seg[SEG_CS] = ncs;
+    cpu->eip = off;
+    cpu_update_mode(cpu);
+}
 void cpu_far_jump(struct cpu *cpu, const struct op *op, uint16_t sel, uint32_t eip, int is_call,
                   uint32_t next_eip)
 {
@@ -420,13 +461,12 @@ void cpu_far_jump(struct cpu *cpu, const struct op *op, uint16_t sel, uint32_t e
     if (read_desc(cpu, sel, &d))
         cpu_fault(cpu, op, EXC_GP, idx, 1);
     unsigned type = (d.hi >> 8) & 0x1F, dpl = (d.hi >> 13) & 3, rpl = sel & 3;
-    if ((type & 0x18) != 0x18) {
-        if (cpu->host.log_mask & LOG_GUEST_ERRORS && cpu->host.log)
-            fprintf(cpu->host.log,
-                    "guest error: far %s through system descriptor type %u not supported yet\n",
-                    is_call ? "call" : "jump", type);
-        cpu_fault(cpu, op, EXC_GP, idx, 1);
+    if (!(type & 0x10)) {
+        far_system(cpu, op, sel, &d, is_call, next_eip);
+        return;
     }
+    if ((type & 0x18) != 0x18)
+        cpu_fault(cpu, op, EXC_GP, idx, 1);
     if (type & 4) { /* conforming: DPL <= CPL */
         if (dpl > (unsigned)cpu->cpl)
             cpu_fault(cpu, op, EXC_GP, idx, 1);
@@ -473,9 +513,14 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
         return;
     }
     if (is_iret && (cpu->eflags & F_NT)) {
-        if (cpu->host.log_mask & LOG_GUEST_ERRORS && cpu->host.log)
-            fprintf(cpu->host.log, "guest error: IRET with NT (task return) not supported yet\n");
-        cpu_fault(cpu, op, EXC_GP, 0, 1);
+        /* return to the task that called this one (SDM IRET, "TASK-RETURN") */
+        uint16_t link = (uint16_t)sys_read(cpu, cpu->tr.base, 2);
+        struct desc td;
+        if ((link & 4) || read_desc(cpu, link, &td))
+            cpu_fault(cpu, op, EXC_TS, link & 0xFFFC, 1);
+        cpu->eip = op->eip;
+        cpu_task_switch(cpu, op, link, &td, TASK_IRET, op->eip + op->len, 0, 0);
+        return;
     }
     uint32_t neip = cpu_peek(cpu, op, osize, 0);
     uint16_t ncs = (uint16_t)cpu_peek(cpu, op, osize, osize);
@@ -539,6 +584,7 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
     cpu_update_mode(cpu);
     if (rpl > (unsigned)oldcpl) {
         cpu_load_seg(cpu, op, SEG_SS, nss);
+        nesp += pop_extra; /* RET imm16 releases the parameters on the outer stack too */
         cpu->r[R_ESP] =
             (cpu->seg[SEG_SS].attr & 0x4000) ? nesp : (cpu->r[R_ESP] & 0xFFFF0000u) | (nesp & 0xFFFF);
         /* data segments the new privilege may not use become null (SDM RET) */
@@ -581,11 +627,15 @@ static void io_check(struct cpu *cpu, const struct op *op, uint16_t port, unsign
 uint32_t cpu_io_in(struct cpu *cpu, const struct op *op, uint16_t port, unsigned size)
 {
     io_check(cpu, op, port, size);
+    if (unlikely(cpu->dbg_io))
+        debug_check_io(cpu, port, size);
     return bus_in(cpu->host.bus, port, size);
 }
 
 void cpu_io_out(struct cpu *cpu, const struct op *op, uint16_t port, uint32_t v, unsigned size)
 {
     io_check(cpu, op, port, size);
+    if (unlikely(cpu->dbg_io))
+        debug_check_io(cpu, port, size);
     bus_out(cpu->host.bus, port, v, size);
 }

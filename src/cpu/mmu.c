@@ -105,6 +105,8 @@ uint32_t mmu_translate(struct cpu *cpu, const struct op *op, uint32_t lin, int w
 
 static void tlb_fill(struct cpu *cpu, uint32_t lin, uint32_t pa, const struct physmem_page *pg, int write)
 {
+    if (unlikely(cpu->dbg_data))
+        return; /* watched accesses must reach the slow path */
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
     uint32_t page = lin & ~0xFFFu;
     uintptr_t addend = (uintptr_t)pg->host - page;
@@ -124,6 +126,8 @@ static int is_user(const struct cpu *cpu)
 
 uint64_t mem_read_slow(struct cpu *cpu, const struct op *op, uint32_t lin, unsigned size)
 {
+    if (unlikely(cpu->dbg_data))
+        debug_check_data(cpu, lin, size, 0);
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
     if (e->tag_r == (lin & ~0xFFFu) && (lin & 0xFFF) + size <= 0x1000) {
         const uint8_t *p = (const uint8_t *)(e->addend + lin);
@@ -171,6 +175,8 @@ static void write_phys(struct cpu *cpu, uint32_t lin, uint32_t pa, uint64_t v, u
 
 void mem_write_slow(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v, unsigned size)
 {
+    if (unlikely(cpu->dbg_data))
+        debug_check_data(cpu, lin, size, 1);
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
     if (e->tag_w == (lin & ~0xFFFu) && (lin & 0xFFF) + size <= 0x1000) {
         uint8_t *p = (uint8_t *)(e->addend + lin);
@@ -209,9 +215,12 @@ void mmu_set_cr3(struct cpu *cpu, uint32_t v)
 
 void mmu_set_cr4(struct cpu *cpu, uint32_t v)
 {
-    if ((cpu->cr4 ^ v) & (CR4_PSE | CR4_PGE))
+    uint32_t changed = cpu->cr4 ^ v;
+    if (changed & (CR4_PSE | CR4_PGE))
         tlb_flush(cpu);
     cpu->cr4 = v;
+    if (changed & CR4_DE)
+        debug_update(cpu);
 }
 
 void seg_limit_fault(struct cpu *cpu, const struct op *op, int seg, uint32_t ea, unsigned size)

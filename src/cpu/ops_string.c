@@ -84,6 +84,8 @@ static uint32_t rep_chunk(struct cpu *cpu, const struct op *op, uint32_t count)
     unsigned s = op->size;
     uint32_t di = cpu->r[R_EDI];
     const struct seg *es = &cpu->seg[SEG_ES];
+    if (cpu->dbg_data)
+        return 0; /* watched accesses go element by element */
     if ((es->attr & 0x84) != 0x80 || di > es->limit || es->limit - di < count * s - 1 + 0 ||
         count * s / s != count)
         return 0;

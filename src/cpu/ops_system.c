@@ -118,13 +118,16 @@ static const struct op *mov_dr(struct cpu *cpu, const struct op *op)
         cpu_fault(cpu, op, EXC_UD, 0, 0);
     if (n == 4 || n == 5)
         n += 2; /* DR4/DR5 alias DR6/DR7 without CR4.DE */
-    if (op->sub == 0)
+    if (op->sub == 0) {
         cpu->r[op->rm] = cpu->dr[n];
-    else
-        cpu->dr[n] = n == 6   ? (cpu->r[op->rm] | 0xFFFF0FF0u)
-                     : n == 7 ? (cpu->r[op->rm] | 0x400)
-                              : cpu->r[op->rm];
-    return op + 1;
+        return op + 1;
+    }
+    cpu->dr[n] = n == 6   ? (cpu->r[op->rm] | 0xFFFF0FF0u) & ~0x1000u
+                 : n == 7 ? (cpu->r[op->rm] | 0x400) & ~0xD800u
+                          : cpu->r[op->rm];
+    if (n != 6)
+        debug_update(cpu);
+    return exit_to(cpu, next_eip(op));
 }
 
 op_fn sel_mov_dr(const struct op *op)

@@ -10,7 +10,8 @@ const struct op *exit_indirect(struct cpu *cpu, uint32_t eip)
 {
     cpu->eip = eip;
     cpu->last_tb = NULL;
-    if (unlikely(cpu->check_irq) || cpu->budget <= 0 || cpu->no_chain)
+    if (unlikely(cpu->check_irq) || cpu->budget <= 0 || cpu->no_chain || cpu->dbg_exec ||
+        (cpu->cur_tb->flags & (TBF_TF | TBF_DEBUG)))
         return NULL;
     struct tb *tb = tb_find_fast(cpu, eip);
     if (!tb)
@@ -56,6 +57,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
          * while delivering another exception */
         cpu->last_tb = NULL;
         cpu->halted = 0;
+        cpu->dbg_pending = 0;
         if (cpu->shutdown) {
             if (cpu->host.log && (cpu->host.log_mask & (LOG_INT | LOG_GUEST_ERRORS)))
                 fprintf(cpu->host.log, "triple fault at %04x:%08" PRIx32 ": shutdown\n", cpu->seg[SEG_CS].sel,
@@ -96,6 +98,14 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
             why = CPU_EXIT_BUDGET;
             goto out;
         }
+        if (unlikely(cpu->dbg_exec) && !(cpu->eflags & F_RF)) {
+            /* instruction breakpoints are faults, checked before the fetch (SDM 6.9 priorities) */
+            unsigned hits = debug_exec_hits(cpu, cpu->seg[SEG_CS].base + cpu->eip);
+            if (hits) {
+                cpu->dr[6] = (cpu->dr[6] & ~0xFu) | hits;
+                cpu_raise(cpu, EXC_DB, 0, 0);
+            }
+        }
         struct tb *tb = tb_find(cpu);
         if (cpu->last_tb)
             tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);
@@ -109,6 +119,18 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
         do
             op = op->fn(cpu, op);
         while (op);
+        if (unlikely(cpu->eflags & F_RF))
+            cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
+        if (unlikely((tb->flags & TBF_TF) || cpu->dbg_pending)) {
+            /* single-step and data/I/O breakpoints: a trap after the instruction */
+            cpu->dr[6] = (cpu->dr[6] & ~0xFu) | cpu->dbg_pending | ((tb->flags & TBF_TF) ? 0x4000u : 0);
+            cpu->dbg_pending = 0;
+            cpu->halted = 0;
+            cpu->exc_vector = EXC_DB;
+            cpu->exc_depth = 1;
+            cpu_deliver_interrupt(cpu, EXC_DB, 0, 0, 0, 0);
+            cpu->exc_depth = 0;
+        }
     }
 out:
     cpu->stats.insns += (uint64_t)(start_budget - cpu->budget);

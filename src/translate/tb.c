@@ -389,8 +389,10 @@ struct tb *tb_find_fast(struct cpu *cpu, uint32_t eip)
 
 void tb_link(struct cpu *cpu, struct tb *from, int slot, struct tb *to)
 {
-    if (from->invalid || to->invalid || from->jmp_dest[slot] || cpu->no_chain)
+    if (from->invalid || to->invalid || from->jmp_dest[slot] || cpu->no_chain || cpu->dbg_exec)
         return;
+    if ((from->flags | to->flags) & (TBF_TF | TBF_DEBUG))
+        return; /* the dispatcher raises the #DB trap after each of these */
     /* chain only inside one virtual page: the mapping checked when `from`
      * was entered then also covers `to` (as QEMU does in system mode) */
     if (((from->cs_base + from->eip) ^ (to->cs_base + to->eip)) & ~0xFFFu)

@@ -99,9 +99,14 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
     int need_exit = 0, exit_chain = 1;
     uint32_t exit_eip = eip;
     /* single-stepping (TF) translates one instruction per block */
-    uint32_t max = (flags & (TBF_TF | TBF_STEP)) ? 1 : TB_MAX_INSNS;
+    uint32_t max = (flags & (TBF_TF | TBF_STEP | TBF_DEBUG)) ? 1 : TB_MAX_INSNS;
     for (;;) {
         struct op *op = &tb->ops[n];
+        if (n > 0 && cpu->dbg_exec && debug_exec_hits(cpu, tb->cs_base + eip)) {
+            need_exit = 1; /* a breakpoint starts its own block */
+            exit_eip = eip;
+            break;
+        }
         struct decoded d;
         enum decode_status st = decode_insn(&f, eip, cs32, op, &d);
         if (st != DEC_OK) {
