@@ -483,6 +483,13 @@ static inline uint32_t op_lin(struct cpu *cpu, const struct op *op, unsigned siz
     return seg_lin(cpu, op, op->seg, op_ea(cpu, op), size);
 }
 
+/* virtual-8086 mode extensions (SDM Vol. 3A 20.3-20.4): VME in V86 with
+ * IOPL < 3 turns IF-sensitive instructions into VIF updates */
+static inline int vme_active(const struct cpu *cpu)
+{
+    return (cpu->eflags & F_VM) && (cpu->cr4 & CR4_VME) && (cpu->eflags & F_IOPL) != F_IOPL;
+}
+
 /* stack */
 static inline uint32_t sp_mask(const struct cpu *cpu)
 {

@@ -495,8 +495,23 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
 {
     unsigned osize = op->size;
     if (!(cpu->cr0 & CR0_PE) || (cpu->eflags & F_VM)) {
-        if ((cpu->eflags & F_VM) && is_iret && ((cpu->eflags & F_IOPL) != F_IOPL))
-            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        if ((cpu->eflags & F_VM) && is_iret && ((cpu->eflags & F_IOPL) != F_IOPL)) {
+            /* VME: a 16-bit IRET updates VIF instead of IF (SDM 20.3.3) */
+            if (!vme_active(cpu) || osize != 2)
+                cpu_fault(cpu, op, EXC_GP, 0, 1);
+            uint32_t fl = cpu_peek(cpu, op, 2, 4);
+            if ((fl & F_TF) || ((fl & F_IF) && (cpu->eflags & F_VIP)))
+                cpu_fault(cpu, op, EXC_GP, 0, 1);
+            uint32_t ip = cpu_peek(cpu, op, 2, 0);
+            uint16_t cs = (uint16_t)cpu_peek(cpu, op, 2, 2);
+            uint32_t m = sp_mask(cpu);
+            cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | ((cpu->r[R_ESP] + 6) & m);
+            cpu_set_seg_real(cpu, SEG_CS, cs);
+            cpu->eip = ip;
+            cpu_set_eflags(cpu, fl, F_ARITH | F_DF | F_NT);
+            cpu->eflags = (cpu->eflags & ~(uint32_t)F_VIF) | ((fl & F_IF) ? F_VIF : 0);
+            return;
+        }
         uint32_t neip = cpu_peek(cpu, op, osize, 0);
         uint16_t ncs = (uint16_t)cpu_peek(cpu, op, osize, osize);
         uint32_t nfl = is_iret ? cpu_peek(cpu, op, osize, 2 * osize) : 0;

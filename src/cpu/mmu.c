@@ -124,8 +124,19 @@ static int is_user(const struct cpu *cpu)
     return cpu->cpl == 3;
 }
 
+/* #AC: misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC (SDM
+ * 6.15 "Alignment Check Exception"); misaligned accesses always reach the
+ * slow path, so this is the only place that checks */
+static void check_alignment(struct cpu *cpu, const struct op *op, uint32_t lin, unsigned size)
+{
+    if ((lin & (size - 1)) && cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC))
+        cpu_fault(cpu, op, EXC_AC, 0, 1);
+}
+
 uint64_t mem_read_slow(struct cpu *cpu, const struct op *op, uint32_t lin, unsigned size)
 {
+    if (op)
+        check_alignment(cpu, op, lin, size);
     if (unlikely(cpu->dbg_data))
         debug_check_data(cpu, lin, size, 0);
     struct tlb_entry *e = tlb_entry_for(cpu, lin);
@@ -175,6 +186,8 @@ static void write_phys(struct cpu *cpu, uint32_t lin, uint32_t pa, uint64_t v, u
 
 void mem_write_slow(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v, unsigned size)
 {
+    if (op)
+        check_alignment(cpu, op, lin, size);
     if (unlikely(cpu->dbg_data))
         debug_check_data(cpu, lin, size, 1);
     struct tlb_entry *e = tlb_entry_for(cpu, lin);

@@ -246,13 +246,48 @@ op_fn sel_loop(const struct op *op)
     return loop_op;
 }
 
+/* INT n in virtual-8086 mode.  With CR4.VME the interrupt redirection
+ * bitmap (the 32 bytes below the I/O bitmap in the TSS) picks, per vector,
+ * between the V86 task's own IVT and the protected-mode IDT (SDM 20.3.3,
+ * table 20-2).  Returns 1 if the interrupt was handled here. */
+static int v86_int(struct cpu *cpu, const struct op *op, int vec)
+{
+    int iopl3 = (cpu->eflags & F_IOPL) == F_IOPL;
+    if (cpu->cr4 & CR4_VME) {
+        uint32_t iomap = (uint32_t)mem_read_slow(cpu, op, cpu->tr.base + 0x66, 2);
+        uint32_t byte = cpu->tr.base + iomap - 32 + (uint32_t)vec / 8;
+        int redirect = !((mem_read_slow(cpu, op, byte, 1) >> (vec & 7)) & 1);
+        if (redirect) {
+            uint32_t fl = cpu_get_eflags(cpu) & 0xFFFF;
+            if (!iopl3)
+                fl = (fl & ~(uint32_t)F_IF) | ((cpu->eflags & F_VIF) ? F_IF : 0) | F_IOPL;
+            uint32_t ent = mem_read(cpu, op, (uint32_t)vec * 4, 4);
+            cpu_push(cpu, op, fl, 2);
+            cpu_push(cpu, op, cpu->seg[SEG_CS].sel, 2);
+            cpu_push(cpu, op, next_eip(op) & 0xFFFF, 2);
+            if (iopl3)
+                cpu->eflags &= ~(uint32_t)(F_IF | F_TF);
+            else
+                cpu->eflags &= ~(uint32_t)(F_VIF | F_TF);
+            cpu_set_seg_real(cpu, SEG_CS, (uint16_t)(ent >> 16));
+            cpu->eip = ent & 0xFFFF;
+            return 1;
+        }
+    }
+    if (!iopl3)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    return 0;
+}
+
 static const struct op *int_op(struct cpu *cpu, const struct op *op)
 {
     int vec = op->sub == 0 ? (int)(op->imm & 0xFF) : op->sub == 1 ? EXC_BP : op->sub == 2 ? EXC_OF : EXC_DB;
     if (op->sub == 2 && !(flags_arith(cpu) & F_OF))
         return exit_to(cpu, next_eip(op));
-    if (op->sub == 0 && (cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL)
-        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if (op->sub == 0 && (cpu->eflags & F_VM)) {
+        if (v86_int(cpu, op, vec))
+            return exit_to(cpu, cpu->eip);
+    }
     cpu->eip = op->eip;
     cpu_deliver_interrupt(cpu, vec, op->sub != 3, next_eip(op), 0, 0);
     return exit_to(cpu, cpu->eip);

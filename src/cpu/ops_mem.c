@@ -302,9 +302,13 @@ op_fn sel_popa(const struct op *op)
 
 static const struct op *pushf(struct cpu *cpu, const struct op *op)
 {
-    if ((cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL)
-        cpu_fault(cpu, op, EXC_GP, 0, 1);
     uint32_t f = cpu_get_eflags(cpu) & ~(F_VM | F_RF);
+    if ((cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL) {
+        if (!vme_active(cpu) || op->size != 2)
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        /* VME: the image shows VIF as IF and IOPL as 3 (SDM 20.3.3) */
+        f = (f & ~(uint32_t)F_IF) | ((cpu->eflags & F_VIF) ? F_IF : 0) | F_IOPL;
+    }
     cpu_push(cpu, op, f, op->size);
     return op + 1;
 }
@@ -318,8 +322,17 @@ op_fn sel_pushf(const struct op *op)
 /* POPF: which bits change depends on CPL and IOPL (SDM POPF) */
 static const struct op *popf(struct cpu *cpu, const struct op *op)
 {
-    if ((cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL)
-        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if ((cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL) {
+        if (!vme_active(cpu) || op->size != 2)
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        uint32_t v = cpu_peek(cpu, op, 2, 0);
+        if ((v & F_TF) || ((v & F_IF) && (cpu->eflags & F_VIP)))
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        cpu_pop(cpu, op, 2);
+        cpu_set_eflags(cpu, v, F_ARITH | F_DF | F_NT);
+        cpu->eflags = (cpu->eflags & ~(uint32_t)F_VIF) | ((v & F_IF) ? F_VIF : 0);
+        return exit_to(cpu, next_eip(op));
+    }
     uint32_t v = cpu_pop(cpu, op, op->size);
     uint32_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID;
     unsigned iopl = (cpu->eflags & F_IOPL) >> 12;

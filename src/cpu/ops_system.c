@@ -33,8 +33,18 @@ op_fn sel_hlt(const struct op *op)
 static const struct op *cli_sti(struct cpu *cpu, const struct op *op)
 {
     unsigned iopl = (cpu->eflags & F_IOPL) >> 12;
-    if ((cpu->cr0 & CR0_PE) && ((cpu->eflags & F_VM) ? iopl != 3 : (unsigned)cpu->cpl > iopl))
-        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if ((cpu->cr0 & CR0_PE) && ((cpu->eflags & F_VM) ? iopl != 3 : (unsigned)cpu->cpl > iopl)) {
+        /* VME in V86 mode, PVI at CPL 3: the virtual interrupt flag instead (SDM 20.3.3, 20.4) */
+        int virt =
+            (cpu->eflags & F_VM) ? (cpu->cr4 & CR4_VME) != 0 : cpu->cpl == 3 && (cpu->cr4 & CR4_PVI) != 0;
+        if (!virt || (op->sub == 1 && (cpu->eflags & F_VIP)))
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        if (op->sub == 0)
+            cpu->eflags &= ~F_VIF;
+        else
+            cpu->eflags |= F_VIF;
+        return op + 1;
+    }
     if (op->sub == 0) {
         cpu->eflags &= ~F_IF;
         return op + 1;
