@@ -123,9 +123,33 @@ static void set_invalid(struct op *op)
     op->sub = 0;
 }
 
+/* POP CS exists only on the 8086 (0F was made the two-byte escape on the 286) */
+static const struct insn_def pop_cs_8086 = {"pop", {OPN_SEG, OPN_NONE, OPN_NONE}, SZ_V, 3, IF_STOP, sel_pop,
+                                            NULL};
+/* ESC without a coprocessor: the 8086/286 decode the ModRM byte and do nothing else */
+static const struct insn_def esc_nop = {"esc", {OPN_NONE, OPN_NONE, OPN_NONE}, SZ_NONE, 0, 0, sel_nop, NULL};
+
 enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, struct op *op,
                                struct decoded *d)
 {
+    return decode_insn_model(f, eip, cs32, CPU_MODEL_PENTIUM2, op, d);
+}
+
+/* 8086 opcode aliases (undocumented, from the 8086's partial decoding):
+ * 60-6F act as 70-7F, C0/C1 as C2/C3, C8/C9 as CA/CB; F1 is a LOCK prefix */
+static uint8_t alias_8086(uint8_t b)
+{
+    if (b >= 0x60 && b <= 0x6F)
+        return (uint8_t)(b + 0x10);
+    if (b == 0xC0 || b == 0xC1 || b == 0xC8 || b == 0xC9)
+        return (uint8_t)(b + 2);
+    return b;
+}
+
+enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs32, enum cpu_model model,
+                                     struct op *op, struct decoded *d)
+{
+    int is386 = model >= CPU_MODEL_386;
     struct dstate s = {f, eip, 0, 0, d};
     memset(op, 0, sizeof *op);
     memset(d, 0, sizeof *d);
@@ -150,16 +174,24 @@ enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, st
             seg_override = SEG_DS;
             continue;
         case 0x64:
-            seg_override = SEG_FS;
-            continue;
         case 0x65:
-            seg_override = SEG_GS;
-            continue;
         case 0x66:
-            osize32 = !cs32;
-            continue;
         case 0x67:
-            asize32 = !cs32;
+            if (!is386)
+                break; /* not prefixes before the 386 */
+            if (b == 0x64)
+                seg_override = SEG_FS;
+            else if (b == 0x65)
+                seg_override = SEG_GS;
+            else if (b == 0x66)
+                osize32 = !cs32;
+            else
+                asize32 = !cs32;
+            continue;
+        case 0xF1:
+            if (model != CPU_MODEL_8086)
+                break;
+            pfx |= PFX_LOCK;
             continue;
         case 0xF0:
             pfx |= PFX_LOCK;
@@ -183,17 +215,29 @@ enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, st
     op->asize = asize32 ? 4 : 2;
     op->seg = (uint8_t)(seg_override >= 0 ? seg_override : SEG_DS);
     const struct insn_def *def;
-    if (b == 0x0F) {
+    if (model == CPU_MODEL_8086)
+        b = alias_8086(b);
+    if (b == 0x0F && model == CPU_MODEL_8086) {
+        op->opcode = b;
+        def = &pop_cs_8086;
+    } else if (b == 0x0F) {
         b = next(&s);
         op->opcode = (uint16_t)(0x0F00 | b);
         def = &insn_map2[b];
+        /* the 286 has only the protected-mode system opcodes 0F 00-03 and 0F 06 */
+        if (!is386 && b > 0x06)
+            def = &insn_map2[0x0B]; /* UD2's entry: invalid */
     } else {
         op->opcode = b;
         def = &insn_map1[b];
+        if (!is386 && (b >= 0x64 && b <= 0x67))
+            def = &insn_map2[0x0B];
+        if (!is386 && b >= 0xD8 && b <= 0xDF)
+            def = &esc_nop;
     }
     uint8_t modrm = 0;
     int modrm_read = 0;
-    if (is_group_modrm(def) || (def->flags & IF_X87) || (def->mnem && has_modrm(def))) {
+    if (is_group_modrm(def) || (def->flags & IF_X87) || def == &esc_nop || (def->mnem && has_modrm(def))) {
         modrm = next(&s);
         modrm_read = 1;
         if (is_group_modrm(def))
@@ -211,6 +255,10 @@ enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, st
         return (enum decode_status)s.failed;
     }
     int invalid = !def->mnem || (def->flags & IF_INVALID);
+    if (((def->flags & IF_486) && model < CPU_MODEL_486) ||
+        ((def->flags & IF_586) && model < CPU_MODEL_PENTIUM) ||
+        ((def->flags & IF_686) && model < CPU_MODEL_PENTIUM2))
+        invalid = 1;
     if (!invalid && (def->flags & IF_NOMOD3) && !op->is_mem)
         invalid = 1;
     for (int i = 0; !invalid && i < 3; i++) {
@@ -348,8 +396,7 @@ enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, st
     /* string ops: source segment overridable, default DS */
     if (def->sel == sel_string || def->sel == sel_xlat)
         op->seg = (uint8_t)(seg_override >= 0 ? seg_override : SEG_DS);
-    if (!(def->sel == sel_string) && (pfx & (PFX_REP | PFX_REPNE)))
-        op->pfx &= (uint8_t) ~(PFX_REP | PFX_REPNE);
+
     if (def->sel == sel_grp7 || def->sel == sel_grp6)
         op->sub = def->sub;
     else

@@ -26,5 +26,9 @@ struct decoded {
  * width is read at run time).  Fills op (handler, fields, eip, len). */
 enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, struct op *op,
                                struct decoded *d);
+/* the same for a given CPU model: the 8086 and 286 lack the 386's
+ * prefixes and 0F opcodes, and the 8086 has its own aliases (see decode.c) */
+enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs32, enum cpu_model model,
+                                     struct op *op, struct decoded *d);
 
 #endif

@@ -82,7 +82,14 @@ uint32_t flags_arith(struct cpu *cpu)
 
 uint32_t cpu_get_eflags(struct cpu *cpu)
 {
-    return (cpu->eflags & ~F_ARITH) | flags_arith(cpu) | 2;
+    uint32_t f = (cpu->eflags & ~F_ARITH) | flags_arith(cpu) | 2;
+    /* FLAGS bits 12-15 read as 1 on the 8086, and as 0 on the 286 in real
+     * mode, where IOPL and NT cannot be set (80286 manual, "FLAGS") */
+    if (cpu->model == CPU_MODEL_8086)
+        f |= 0xF000;
+    else if (cpu->model == CPU_MODEL_286 && !(cpu->cr0 & CR0_PE))
+        f &= ~0xF000u;
+    return f;
 }
 
 void cpu_set_eflags(struct cpu *cpu, uint32_t v, uint32_t mask)

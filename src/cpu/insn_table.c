@@ -125,7 +125,7 @@ static const struct insn_def grp7[8] = {
     I("smsw", Ew, NONE, NONE, SZ_V, 4, 0, sel_grp7),
     BAD,
     I("lmsw", Ew, NONE, NONE, SZ_W, 6, IF_STOP, sel_grp7),
-    I("invlpg", M, NONE, NONE, SZ_B, 7, IF_STOP, sel_grp7),
+    I("invlpg", M, NONE, NONE, SZ_B, 7, IF_STOP | IF_486, sel_grp7),
 };
 static const struct insn_def grp8[8] = {
     BAD,
@@ -138,13 +138,14 @@ static const struct insn_def grp8[8] = {
     I("btc", Ev, Ib, NONE, SZ_V, 7, IF_LOCK, sel_bt),
 };
 static const struct insn_def grp9[8] = {
-    BAD, I("cmpxchg8b", M, NONE, NONE, SZ_D, 0, IF_LOCK, sel_cmpxchg8b), BAD, BAD, BAD, BAD, BAD, BAD,
+    BAD, I("cmpxchg8b", M, NONE, NONE, SZ_D, 0, IF_LOCK | IF_586, sel_cmpxchg8b), BAD, BAD, BAD, BAD, BAD,
+    BAD,
 };
 
 #define JCC(base, m, cc)  [base + cc] = I(m, Jb, NONE, NONE, SZ_V, cc, IF_BRANCH, sel_jcc)
 #define JCC2(base, m, cc) [base + cc] = I(m, Jz, NONE, NONE, SZ_V, cc, IF_BRANCH, sel_jcc)
 #define SETCC(m, cc)      [0x90 + cc] = I(m, Eb, NONE, NONE, SZ_B, cc, 0, sel_setcc)
-#define CMOV(m, cc)       [0x40 + cc] = I(m, Gv, Ev, NONE, SZ_V, cc, 0, sel_cmovcc)
+#define CMOV(m, cc)       [0x40 + cc] = I(m, Gv, Ev, NONE, SZ_V, cc, IF_686, sel_cmovcc)
 #define X87               I("esc", NONE, NONE, NONE, SZ_NONE, 0, IF_X87, NULL)
 
 const struct insn_def insn_map1[256] = {
@@ -359,17 +360,17 @@ const struct insn_def insn_map2[256] = {
     [0x02] = I("lar", Gv, Ew, NONE, SZ_V, 0, 0, sel_lar_lsl),
     [0x03] = I("lsl", Gv, Ew, NONE, SZ_V, 1, 0, sel_lar_lsl),
     [0x06] = I("clts", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_clts),
-    [0x08] = I("invd", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_cache),
-    [0x09] = I("wbinvd", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_cache),
+    [0x08] = I("invd", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_486, sel_cache),
+    [0x09] = I("wbinvd", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_486, sel_cache),
     [0x0B] = I("ud2", NONE, NONE, NONE, SZ_NONE, 0, IF_INVALID, NULL),
     [0x1F] = I("nop", Ev, NONE, NONE, SZ_V, 0, 0, sel_nop),
     [0x20] = I("mov", Rd, Cd, NONE, SZ_D, 0, 0, sel_mov_cr),
     [0x21] = I("mov", Rd, Dd, NONE, SZ_D, 0, 0, sel_mov_dr),
     [0x22] = I("mov", Cd, Rd, NONE, SZ_D, 1, IF_STOP, sel_mov_cr),
     [0x23] = I("mov", Dd, Rd, NONE, SZ_D, 1, IF_STOP, sel_mov_dr),
-    [0x30] = I("wrmsr", NONE, NONE, NONE, SZ_NONE, 1, 0, sel_msr),
-    [0x31] = I("rdtsc", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_rdtsc),
-    [0x32] = I("rdmsr", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_msr),
+    [0x30] = I("wrmsr", NONE, NONE, NONE, SZ_NONE, 1, 0 | IF_586, sel_msr),
+    [0x31] = I("rdtsc", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_586, sel_rdtsc),
+    [0x32] = I("rdmsr", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_586, sel_msr),
     CMOV("cmovo", 0),
     CMOV("cmovno", 1),
     CMOV("cmovb", 2),
@@ -420,7 +421,7 @@ const struct insn_def insn_map2[256] = {
     SETCC("setg", 15),
     [0xA0] = I("push", SEG, NONE, NONE, SZ_V, 3, 0, sel_push),
     [0xA1] = I("pop", SEG, NONE, NONE, SZ_V, 3, 0, sel_pop),
-    [0xA2] = I("cpuid", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_cpuid),
+    [0xA2] = I("cpuid", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_486, sel_cpuid),
     [0xA3] = I("bt", Ev, Gv, NONE, SZ_V, 4, 0, sel_bt),
     [0xA4] = I("shld", Ev, Gv, Ib, SZ_V, 0, 0, sel_shd),
     [0xA5] = I("shld", Ev, Gv, CL, SZ_V, 0, 0, sel_shd),
@@ -430,8 +431,8 @@ const struct insn_def insn_map2[256] = {
     [0xAC] = I("shrd", Ev, Gv, Ib, SZ_V, 1, 0, sel_shd),
     [0xAD] = I("shrd", Ev, Gv, CL, SZ_V, 1, 0, sel_shd),
     [0xAF] = I("imul", Gv, Ev, NONE, SZ_V, 0, 0, sel_imul_GE),
-    [0xB0] = I("cmpxchg", Eb, Gb, NONE, SZ_B, 0, IF_LOCK, sel_cmpxchg),
-    [0xB1] = I("cmpxchg", Ev, Gv, NONE, SZ_V, 0, IF_LOCK, sel_cmpxchg),
+    [0xB0] = I("cmpxchg", Eb, Gb, NONE, SZ_B, 0, IF_LOCK | IF_486, sel_cmpxchg),
+    [0xB1] = I("cmpxchg", Ev, Gv, NONE, SZ_V, 0, IF_LOCK | IF_486, sel_cmpxchg),
     [0xB2] = I("lss", Gv, Mp, NONE, SZ_V, SEG_SS, IF_NOMOD3 | IF_STOP, sel_lxs),
     [0xB3] = I("btr", Ev, Gv, NONE, SZ_V, 6, IF_LOCK, sel_bt),
     [0xB4] = I("lfs", Gv, Mp, NONE, SZ_V, SEG_FS, IF_NOMOD3, sel_lxs),
@@ -444,15 +445,15 @@ const struct insn_def insn_map2[256] = {
     [0xBD] = I("bsr", Gv, Ev, NONE, SZ_V, 1, 0, sel_bsf_bsr),
     [0xBE] = I("movsx", Gv, Eb, NONE, SZ_V, 1, 0, sel_movx),
     [0xBF] = I("movsx", Gv, Ew, NONE, SZ_V, 1, 0, sel_movx),
-    [0xC0] = I("xadd", Eb, Gb, NONE, SZ_B, 0, IF_LOCK, sel_xadd),
-    [0xC1] = I("xadd", Ev, Gv, NONE, SZ_V, 0, IF_LOCK, sel_xadd),
+    [0xC0] = I("xadd", Eb, Gb, NONE, SZ_B, 0, IF_LOCK | IF_486, sel_xadd),
+    [0xC1] = I("xadd", Ev, Gv, NONE, SZ_V, 0, IF_LOCK | IF_486, sel_xadd),
     [0xC7] = G("grp9", grp9),
-    [0xC8] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xC9] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCA] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCB] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCC] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCD] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCE] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
-    [0xCF] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0, sel_bswap),
+    [0xC8] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xC9] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCA] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCB] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCC] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCD] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCE] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
+    [0xCF] = I("bswap", Zv, NONE, NONE, SZ_D, 0, 0 | IF_486, sel_bswap),
 };

@@ -63,7 +63,9 @@ enum {
     IF_INVALID = 1u << 7, /* #UD */
     IF_X87 = 1u << 8,     /* ESC opcode */
     IF_NOMOD3 = 1u << 9,  /* memory form only (#UD with mod == 3) */
-    IF_286 = 1u << 10,    /* needs protected-mode-capable CPU (all our models are) */
+    IF_486 = 1u << 10,    /* first on the 486 (#UD before) */
+    IF_586 = 1u << 11,    /* first on the Pentium */
+    IF_686 = 1u << 12,    /* first on the Pentium Pro/II */
 };
 
 struct insn_def {

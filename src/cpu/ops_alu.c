@@ -299,6 +299,23 @@ static void set_mul_flags(struct cpu *cpu, unsigned size, uint32_t low, int high
     lf_set(cpu, LF_MUL, size, low, high_significant ? 1 : 0, 0);
 }
 
+/* #DE: the 8086 pushes the address of the next instruction, the 286 and
+ * later that of the faulting one (80286 manual, "Divide error") */
+static NORETURN void divide_error(struct cpu *cpu, const struct op *op)
+{
+    if (cpu->model == CPU_MODEL_8086) {
+        cpu->eip = next_eip(op);
+        cpu_raise(cpu, EXC_DE, 0, 0);
+    }
+    cpu_fault(cpu, op, EXC_DE, 0, 0);
+}
+
+/* 8086 microcode quirk: a REP prefix on IDIV negates the quotient */
+static int rep_negates(const struct cpu *cpu, const struct op *op)
+{
+    return cpu->model == CPU_MODEL_8086 && (op->pfx & (PFX_REP | PFX_REPNE));
+}
+
 static const struct op *muldiv_E(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = 0;
@@ -341,53 +358,57 @@ static const struct op *muldiv_E(struct cpu *cpu, const struct op *op)
         break;
     case 6: /* DIV */
         if (src == 0)
-            cpu_fault(cpu, op, EXC_DE, 0, 0);
+            divide_error(cpu, op);
         if (size == 1) {
             uint32_t n = cpu->r[R_EAX] & 0xFFFF, q = n / src;
             if (q > 0xFF)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             reg_set(cpu, R_EAX, 2, ((n % src) << 8) | q);
         } else if (size == 2) {
             uint32_t n = ((cpu->r[R_EDX] & 0xFFFF) << 16) | (cpu->r[R_EAX] & 0xFFFF), q = n / src;
             if (q > 0xFFFF)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             reg_set(cpu, R_EAX, 2, q);
             reg_set(cpu, R_EDX, 2, n % src);
         } else {
             uint64_t n = ((uint64_t)cpu->r[R_EDX] << 32) | cpu->r[R_EAX], q = n / src;
             if (q > 0xFFFFFFFFu)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             cpu->r[R_EAX] = (uint32_t)q;
             cpu->r[R_EDX] = (uint32_t)(n % src);
         }
         break;
     default: /* IDIV */
         if (src == 0)
-            cpu_fault(cpu, op, EXC_DE, 0, 0);
+            divide_error(cpu, op);
         if (size == 1) {
             int32_t n = (int16_t)cpu->r[R_EAX], d = (int8_t)src;
             int32_t q = n / d;
-            if (q != (int8_t)q)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+            if (q != (int8_t)q || (q == -128 && cpu->model == CPU_MODEL_8086))
+                divide_error(cpu, op);
+            if (rep_negates(cpu, op))
+                q = -q;
             reg_set(cpu, R_EAX, 2, (((uint32_t)(n % d) & 0xFF) << 8) | ((uint32_t)q & 0xFF));
         } else if (size == 2) {
             int32_t n = (int32_t)(((cpu->r[R_EDX] & 0xFFFF) << 16) | (cpu->r[R_EAX] & 0xFFFF));
             int32_t d = (int16_t)src;
             if (n == INT32_MIN && d == -1)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             int32_t q = n / d;
-            if (q != (int16_t)q)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+            if (q != (int16_t)q || (q == -32768 && cpu->model == CPU_MODEL_8086))
+                divide_error(cpu, op);
+            if (rep_negates(cpu, op))
+                q = -q;
             reg_set(cpu, R_EAX, 2, (uint32_t)q);
             reg_set(cpu, R_EDX, 2, (uint32_t)(n % d));
         } else {
             int64_t n = (int64_t)(((uint64_t)cpu->r[R_EDX] << 32) | cpu->r[R_EAX]);
             int64_t d = (int32_t)src;
             if (n == INT64_MIN && d == -1)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             int64_t q = n / d;
             if (q != (int32_t)q)
-                cpu_fault(cpu, op, EXC_DE, 0, 0);
+                divide_error(cpu, op);
             cpu->r[R_EAX] = (uint32_t)q;
             cpu->r[R_EDX] = (uint32_t)(n % d);
         }
@@ -438,10 +459,20 @@ op_fn sel_imul_GE(const struct op *op)
 static const struct op *shift_E(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = 0;
-    unsigned count = (op->imm == 0xFF ? cpu->r[R_ECX] : op->imm) & 31;
+    unsigned count = op->imm == 0xFF ? cpu->r[R_ECX] & 0xFF : op->imm;
+    /* the 8086 uses the whole count; the 286 and later mask it to 5 bits */
+    if (cpu->model != CPU_MODEL_8086)
+        count &= 31;
     uint32_t a = op_get_E(cpu, op, op->size, &lin);
     if (count == 0)
         return op + 1;
+    if (op->sub == 6 && cpu->model == CPU_MODEL_8086) {
+        /* D0-D3 /6 on the 8086: SETMO, the operand becomes all ones */
+        uint32_t r = size_mask(op->size);
+        op_set_E(cpu, op, op->size, lin, r);
+        lf_set(cpu, LF_LOGIC, op->size, r, r, 0);
+        return op + 1;
+    }
     uint8_t k = cpu->lf_kind;
     uint16_t fl = cpu->lf_flags;
     uint32_t res = cpu->lf_res, s1 = cpu->lf_src1, s2 = cpu->lf_src2, cin = cpu->lf_cin;
@@ -777,7 +808,7 @@ static const struct op *bcd(struct cpu *cpu, const struct op *op)
     case 4: { /* AAM imm8 */
         uint32_t base = op->imm & 0xFF;
         if (base == 0)
-            cpu_fault(cpu, op, EXC_DE, 0, 0);
+            divide_error(cpu, op);
         ah = al / base;
         al = al % base;
         reg_set(cpu, R_EAX, 2, (ah << 8) | al);

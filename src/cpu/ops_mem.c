@@ -179,6 +179,8 @@ static const struct op *push_op(struct cpu *cpu, const struct op *op)
     switch (op->sub) {
     case 0:
         v = reg_get(cpu, op->rm, op->size);
+        if (op->rm == R_ESP && cpu->model == CPU_MODEL_8086)
+            v = (v - 2) & 0xFFFF; /* the 8086 pushes SP as decremented (80286 manual, "PUSH SP") */
         break;
     case 1:
         v = op->imm;
@@ -355,10 +357,12 @@ op_fn sel_popf(const struct op *op)
 /* MOV Ew, Sreg (sub 0) / MOV Sreg, Ew (sub 1); segment number in op->reg */
 static const struct op *mov_sreg(struct cpu *cpu, const struct op *op)
 {
-    if (op->reg > SEG_GS || (op->sub == 1 && op->reg == SEG_CS))
+    /* the 8086/286 decode two bits of the segment field; only the 8086 can MOV CS */
+    unsigned sr = cpu->model < CPU_MODEL_386 ? op->reg & 3u : op->reg;
+    if (sr > SEG_GS || (op->sub == 1 && sr == SEG_CS && cpu->model != CPU_MODEL_8086))
         cpu_fault(cpu, op, EXC_UD, 0, 0);
     if (op->sub == 0) {
-        uint16_t v = cpu->seg[op->reg].sel;
+        uint16_t v = cpu->seg[sr].sel;
         if (op->is_mem)
             mem_write(cpu, op, op_lin(cpu, op, 2), v, 2);
         else
@@ -366,9 +370,9 @@ static const struct op *mov_sreg(struct cpu *cpu, const struct op *op)
         return op + 1;
     }
     uint32_t v = op->is_mem ? mem_read(cpu, op, op_lin(cpu, op, 2), 2) : reg_get(cpu, op->rm, 2);
-    cpu_load_seg(cpu, op, op->reg, (uint16_t)v);
-    if (op->reg == SEG_SS) {
-        cpu->inhibit_irq = 1;
+    cpu_load_seg(cpu, op, (int)sr, (uint16_t)v);
+    if (sr == SEG_SS || sr == SEG_CS) {
+        cpu->inhibit_irq = sr == SEG_SS;
         return exit_to(cpu, next_eip(op));
     }
     return op + 1;

@@ -361,6 +361,9 @@ static const struct op *cpuid(struct cpu *cpu, const struct op *op)
         sig = 0x0480;
         feat = 0;
         break;
+    case CPU_MODEL_PENTIUM_MMX:
+        sig = 0x0544;
+        break; /* P55C */
     case CPU_MODEL_PENTIUM:
         sig = 0x0543;
         feat |= 0;

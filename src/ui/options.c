@@ -122,15 +122,22 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             }
         } else if (!strcmp(a, "-cpu")) {
             if (!strcmp(v, "help")) {
-                printf("Available CPUs (-cpu):\n  386\n  486\n  pentium\n  pentium2 (default)\n");
+                printf("Available CPUs (-cpu):\n  8086\n  286\n  386\n  486\n  pentium\n  pentium-mmx\n"
+                       "  pentium2 (default)\n");
                 return OPT_EXIT_OK;
             }
-            if (!strcmp(v, "386"))
+            if (!strcmp(v, "8086"))
+                c->cpu_model = CPU_MODEL_8086;
+            else if (!strcmp(v, "286"))
+                c->cpu_model = CPU_MODEL_286;
+            else if (!strcmp(v, "386"))
                 c->cpu_model = CPU_MODEL_386;
             else if (!strcmp(v, "486"))
                 c->cpu_model = CPU_MODEL_486;
             else if (!strcmp(v, "pentium"))
                 c->cpu_model = CPU_MODEL_PENTIUM;
+            else if (!strcmp(v, "pentium-mmx"))
+                c->cpu_model = CPU_MODEL_PENTIUM_MMX;
             else if (!strcmp(v, "pentium2"))
                 c->cpu_model = CPU_MODEL_PENTIUM2;
             else {
