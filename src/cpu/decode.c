@@ -368,7 +368,7 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
             op->imm = 1;
             break;
         case OPN_CL:
-            op->imm = 0xFF;
+            op->imm = COUNT_CL;
             break;
         case OPN_SEG:
             /* segment encoded in the opcode: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS */

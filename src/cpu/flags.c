@@ -39,7 +39,7 @@ uint32_t flags_arith(struct cpu *cpu)
         af = (a ^ b ^ res) & 0x10;
         break;
     case LF_SBB:
-        cf = a < b || (cpu->lf_cin && b == m);
+        cf = a < b || (cpu->lf_cin && a == b); /* borrow out of a - b - cin */
         of = ((a ^ b) & (a ^ res) & sb) != 0;
         af = (a ^ b ^ res) & 0x10;
         break;

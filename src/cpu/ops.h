@@ -83,8 +83,10 @@ op_fn sel_not_E(const struct op *op);
 op_fn sel_neg_E(const struct op *op);
 op_fn sel_mul_E(const struct op *op);   /* sub: 4 MUL 5 IMUL 6 DIV 7 IDIV */
 op_fn sel_imul_GE(const struct op *op); /* 0F AF, 69, 6B (imm in op->imm, sub=1 when 3-operand) */
-op_fn sel_shift_E(const struct op *op); /* sub = kind; imm = count or 0xFF for CL */
-op_fn sel_shd(const struct op *op);     /* SHLD/SHRD: sub 0 = left; imm = count or 0xFF for CL */
+/* shift counts: op->imm is the immediate count, or COUNT_CL for a count in CL */
+#define COUNT_CL 0x100u
+op_fn sel_shift_E(const struct op *op); /* sub = kind; imm = count or COUNT_CL */
+op_fn sel_shd(const struct op *op);     /* SHLD/SHRD: sub 0 = left; imm = count or COUNT_CL */
 op_fn sel_bt(const struct op *op);      /* sub: 4 BT 5 BTS 6 BTR 7 BTC; imm form when op->imm2 == 1 */
 op_fn sel_bsf_bsr(const struct op *op); /* sub 0 BSF 1 BSR */
 op_fn sel_setcc(const struct op *op);

@@ -459,7 +459,7 @@ op_fn sel_imul_GE(const struct op *op)
 static const struct op *shift_E(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = 0;
-    unsigned count = op->imm == 0xFF ? cpu->r[R_ECX] & 0xFF : op->imm;
+    unsigned count = op->imm == COUNT_CL ? cpu->r[R_ECX] & 0xFF : op->imm;
     /* the 8086 uses the whole count; the 286 and later mask it to 5 bits */
     if (cpu->model != CPU_MODEL_8086)
         count &= 31;
@@ -520,7 +520,7 @@ static const struct op *sar_RI32(struct cpu *cpu, const struct op *op)
 
 op_fn sel_shift_E(const struct op *op)
 {
-    if (!op->is_mem && op->size == 4 && op->imm != 0xFF && (op->imm & 31) != 0 && op->imm < 32) {
+    if (!op->is_mem && op->size == 4 && op->imm != COUNT_CL && (op->imm & 31) != 0 && op->imm < 32) {
         if (op->sub == 4 || op->sub == 6)
             return shl_RI32;
         if (op->sub == 5)
@@ -535,7 +535,7 @@ op_fn sel_shift_E(const struct op *op)
 static const struct op *shd_E(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = 0;
-    unsigned count = (op->imm == 0xFF ? cpu->r[R_ECX] : op->imm) & 31;
+    unsigned count = (op->imm == COUNT_CL ? cpu->r[R_ECX] : op->imm) & 31;
     unsigned bits = op->size * 8;
     uint32_t a = op_get_E(cpu, op, op->size, &lin);
     if (count == 0)
