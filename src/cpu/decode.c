@@ -6,6 +6,7 @@
 #include <string.h>
 
 struct dstate {
+    int max_len; /* 15 bytes; 10 on the 286 (80286 manual, "Instruction length limit") */
     const struct fetch *f;
     uint32_t eip0;
     int len;
@@ -15,7 +16,7 @@ struct dstate {
 
 static uint8_t next(struct dstate *s)
 {
-    if (s->len >= 15) {
+    if (s->len >= s->max_len) {
         s->failed = DEC_TOO_LONG;
         return 0;
     }
@@ -150,7 +151,7 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
                                      struct op *op, struct decoded *d)
 {
     int is386 = model >= CPU_MODEL_386;
-    struct dstate s = {f, eip, 0, 0, d};
+    struct dstate s = {model == CPU_MODEL_286 ? 10 : 15, f, eip, 0, 0, d};
     memset(op, 0, sizeof *op);
     memset(d, 0, sizeof *d);
     op->eip = eip;
@@ -240,8 +241,15 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
     if (is_group_modrm(def) || (def->flags & IF_X87) || def == &esc_nop || (def->mnem && has_modrm(def))) {
         modrm = next(&s);
         modrm_read = 1;
-        if (is_group_modrm(def))
-            def = &def->group[(modrm >> 3) & 7];
+        if (is_group_modrm(def)) {
+            unsigned r = (modrm >> 3) & 7;
+            /* the 8086 ignores ModRM.reg for 8F, C6 and C7, and FF /7 is PUSH */
+            if (model == CPU_MODEL_8086 && (b == 0x8F || b == 0xC6 || b == 0xC7))
+                r = 0;
+            else if (model == CPU_MODEL_8086 && b == 0xFF && r == 7)
+                r = 6;
+            def = &def->group[r];
+        }
     }
     if (modrm_read) {
         /* MOV CRn/DRn ignore mod: the operand is always a register */
@@ -267,7 +275,8 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
             invalid = 1;
     }
     /* LOCK only on the listed read-modify-write forms with a memory destination (SDM LOCK) */
-    if (!invalid && (pfx & PFX_LOCK) && (!(def->flags & IF_LOCK) || !op->is_mem))
+    /* (the 8086 and 286 accept LOCK on anything; #UD for it came with the 386) */
+    if (!invalid && is386 && (pfx & PFX_LOCK) && (!(def->flags & IF_LOCK) || !op->is_mem))
         invalid = 1;
     switch (def->sz) {
     case SZ_B:

@@ -16,6 +16,8 @@ static uint32_t parity(uint32_t v)
 
 uint32_t flags_arith(struct cpu *cpu)
 {
+    if (cpu->lf_kind == LF_NONE)
+        return cpu->lf_flags;
     unsigned size = cpu->lf_size;
     uint32_t m = size_mask(size), sb = sign_bit(size);
     uint32_t res = cpu->lf_res & m, a = cpu->lf_src1 & m, b = cpu->lf_src2 & m;
@@ -65,7 +67,7 @@ uint32_t flags_arith(struct cpu *cpu)
         of = ((res & sb) != 0) ^ cf;
         break;
     case LF_SHR:
-        cf = (a >> (b - 1)) & 1;
+        cf = b - 1 < 32 ? (a >> (b - 1)) & 1 : 0; /* 8086 counts reach 255 */
         of = b == 1 ? (a & sb) != 0 : 0;
         break;
     case LF_SAR:
@@ -292,6 +294,9 @@ uint32_t shift_op(struct cpu *cpu, unsigned kind, unsigned size, uint32_t v, uns
         for (unsigned i = 0; i < c; i++)
             x = ((x >> 1) | ((x & 1) << bits)) & ((2ull << (bits)) - 1);
         r = (uint32_t)x & m;
+        if (cpu->model == CPU_MODEL_286)
+            of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) &
+                 1; /* the 286 takes OF from the result for any count */
         f = flags_arith(cpu) & ~(F_CF | F_OF);
         if ((x >> bits) & 1)
             f |= F_CF;

@@ -239,7 +239,9 @@ void mmu_set_cr4(struct cpu *cpu, uint32_t v)
 void seg_limit_fault(struct cpu *cpu, const struct op *op, int seg, uint32_t ea, unsigned size)
 {
     const struct seg *s = &cpu->seg[seg];
-    int vec = seg == SEG_SS ? EXC_SS : EXC_GP;
+    /* in real mode the 286 reports every segment overrun as interrupt 13
+     * (80286 manual, "Interrupt 13"); the 386 and later use #SS for SS */
+    int vec = seg == SEG_SS && !(cpu->model == CPU_MODEL_286 && !(cpu->cr0 & CR0_PE)) ? EXC_SS : EXC_GP;
     if ((cpu->cr0 & CR0_PE) && !(cpu->eflags & F_VM) && !(s->attr & 0x80))
         cpu_fault(cpu, op, vec, 0, 1); /* null or unusable segment */
     uint32_t last = ea + size - 1;

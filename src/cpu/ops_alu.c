@@ -792,7 +792,11 @@ static const struct op *bcd(struct cpu *cpu, const struct op *op)
     case 2: /* AAA */
     case 3: /* AAS */
         if ((al & 0xF) > 9 || af) {
-            if (op->sub == 2) {
+            if (cpu->model == CPU_MODEL_8086) {
+                /* the 8086 adjusts AL and AH separately: no carry from AL into AH */
+                reg_set(cpu, R_EAX, 1, al + (op->sub == 2 ? 6u : (uint32_t)-6));
+                reg_set(cpu, 4, 1, ah + (op->sub == 2 ? 1u : (uint32_t)-1));
+            } else if (op->sub == 2) {
                 reg_set(cpu, R_EAX, 2, (cpu->r[R_EAX] + 0x106) & 0xFFFF);
             } else {
                 reg_set(cpu, R_EAX, 2, (cpu->r[R_EAX] - 6) & 0xFFFF);

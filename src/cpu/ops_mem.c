@@ -187,6 +187,8 @@ static const struct op *push_op(struct cpu *cpu, const struct op *op)
         break;
     case 2:
         v = op_get_E(cpu, op, op->size, &lin);
+        if (!op->is_mem && op->rm == R_ESP && cpu->model == CPU_MODEL_8086)
+            v = (v - 2) & 0xFFFF;
         break;
     default:
         v = cpu->seg[op->reg].sel;
@@ -357,8 +359,8 @@ op_fn sel_popf(const struct op *op)
 /* MOV Ew, Sreg (sub 0) / MOV Sreg, Ew (sub 1); segment number in op->reg */
 static const struct op *mov_sreg(struct cpu *cpu, const struct op *op)
 {
-    /* the 8086/286 decode two bits of the segment field; only the 8086 can MOV CS */
-    unsigned sr = cpu->model < CPU_MODEL_386 ? op->reg & 3u : op->reg;
+    /* the 8086 decodes two bits of the segment field and can MOV CS */
+    unsigned sr = cpu->model == CPU_MODEL_8086 ? op->reg & 3u : op->reg;
     if (sr > SEG_GS || (op->sub == 1 && sr == SEG_CS && cpu->model != CPU_MODEL_8086))
         cpu_fault(cpu, op, EXC_UD, 0, 0);
     if (op->sub == 0) {

@@ -20,11 +20,32 @@ static void adv(struct cpu *cpu, int r, const struct op *op, int32_t delta)
 }
 
 /* one element; returns 0 when a REPE/REPNE condition ends the loop */
+/* A word string access that overruns its segment on the 286 raises #GP
+ * with SI/DI (and CX under REP) already stepped, as the SingleStepTests
+ * vectors captured from a real 80286 show. */
+static void overrun_286(struct cpu *cpu, const struct op *op, int32_t d, uint32_t si, uint32_t di)
+{
+    int uses_si = op->sub == S_MOVS || op->sub == S_CMPS || op->sub == S_LODS || op->sub == S_OUTS;
+    int uses_di = op->sub != S_LODS && op->sub != S_OUTS;
+    int bad = (uses_si && si >= cpu->seg[op->seg].limit) || (uses_di && di >= cpu->seg[SEG_ES].limit);
+    if (!bad)
+        return;
+    if (uses_si)
+        adv(cpu, R_ESI, op, d);
+    if (uses_di)
+        adv(cpu, R_EDI, op, d);
+    if (op->pfx & (PFX_REP | PFX_REPNE))
+        adv(cpu, R_ECX, op, -1);
+    cpu_fault(cpu, op, EXC_GP, 0, 1);
+}
+
 static int string_step(struct cpu *cpu, const struct op *op, int32_t d)
 {
     unsigned s = op->size;
     uint32_t m = amask(op);
     uint32_t si = cpu->r[R_ESI] & m, di = cpu->r[R_EDI] & m;
+    if (cpu->model == CPU_MODEL_286 && s == 2 && !(cpu->cr0 & CR0_PE))
+        overrun_286(cpu, op, d, si, di);
     switch (op->sub) {
     case S_MOVS: {
         uint32_t v = mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s);

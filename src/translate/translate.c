@@ -108,7 +108,7 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
             break;
         }
         struct decoded d;
-                enum decode_status st = decode_insn_model(&f, eip, cs32, cpu->model, op, &d);
+        enum decode_status st = decode_insn_model(&f, eip, cs32, cpu->model, op, &d);
         if (st != DEC_OK) {
             if (n > 0) {
                 /* the fault belongs to this instruction: end the block before it */
