@@ -86,8 +86,13 @@ void cpu_reset(struct cpu *cpu)
     cpu->inhibit_irq = 0;
     cpu->shutdown = 0;
     cpu->exc_depth = 0;
-    cpu->tsc_offset = 0;
+        cpu->tsc_offset = 0;
     cpu->tsc_offset = cpu_tsc(cpu);
+    cpu->nmi_pending = cpu->nmi_blocked = 0;
+    cpu->msr_sysenter_cs = cpu->msr_sysenter_esp = cpu->msr_sysenter_eip = 0;
+    memset(cpu->msr_perfctr, 0, sizeof cpu->msr_perfctr);
+    memset(cpu->msr_evntsel, 0, sizeof cpu->msr_evntsel);
+    cpu->dbg_exec = cpu->dbg_data = cpu->dbg_io = cpu->dbg_pending = 0;
     cpu_update_mode(cpu);
     tlb_flush(cpu);
     tb_flush_all(cpu);

@@ -74,6 +74,9 @@ void cpu_free(struct cpu *cpu);
 void cpu_reset(struct cpu *cpu);
 enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget);
 void cpu_set_intr(struct cpu *cpu, int level);
+/* an NMI edge: delivered at the next instruction boundary, then NMIs are
+ * blocked until the next IRET (SDM 6.7.1) */
+void cpu_nmi(struct cpu *cpu);
 /* single-step: every translation block holds one instruction, so
  * cpu_run(cpu, 1) executes exactly one (for debuggers and conformance tests) */
 void cpu_set_single_step(struct cpu *cpu, bool on);

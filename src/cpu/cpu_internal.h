@@ -61,7 +61,8 @@ enum {
     CR4_TSD = 1u << 2,
     CR4_DE = 1u << 3,
     CR4_PSE = 1u << 4,
-    CR4_PGE = 1u << 7
+    CR4_PGE = 1u << 7,
+    CR4_PCE = 1u << 8
 };
 
 /* exception vectors */
@@ -183,7 +184,7 @@ struct tlb_entry {
     uint32_t tag_w;     /* linear page if writable via the fast path */
     uintptr_t addend;   /* host pointer = addend + linear address */
     uint32_t phys_page; /* physical page (for code lookup) */
-    uint32_t pad;
+    uint32_t global;    /* from a PTE/PDE with G set while CR4.PGE: kept across CR3 loads */
 };
 
 struct seg {
@@ -220,6 +221,9 @@ struct cpu {
     struct seg ldtr, tr;
     uint64_t tsc_offset;
     uint64_t msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+    uint64_t msr_perfctr[2], msr_evntsel[2];
+    int walk_global; /* G bit of the last successful page walk */
+    int nmi_pending, nmi_blocked;
     uint16_t fpu_cw, fpu_sw, fpu_tw;
 
     int intr_line;

@@ -53,6 +53,7 @@ static void phys_st32(struct cpu *cpu, uint32_t pa, uint32_t v)
  * (SDM 4.8). */
 static int page_walk(struct cpu *cpu, uint32_t lin, int write, int user, uint32_t *pa, int set_bits)
 {
+    cpu->walk_global = 0;
     uint32_t pde_addr = (cpu->cr3 & ~0xFFFu) + ((lin >> 22) << 2);
     uint32_t pde = phys_ld32(cpu, pde_addr);
     int err_base = (write ? 2 : 0) | (user ? 4 : 0);
@@ -67,6 +68,7 @@ static int page_walk(struct cpu *cpu, uint32_t lin, int write, int user, uint32_
             if (npde != pde)
                 phys_st32(cpu, pde_addr, npde);
         }
+        cpu->walk_global = (pde & 0x100) && (cpu->cr4 & CR4_PGE);
         *pa = (pde & 0xFFC00000u) | (lin & 0x3FFFFF);
         return 0;
     }
@@ -84,6 +86,7 @@ static int page_walk(struct cpu *cpu, uint32_t lin, int write, int user, uint32_
         if (npte != pte)
             phys_st32(cpu, pte_addr, npte);
     }
+    cpu->walk_global = (pte & 0x100) && (cpu->cr4 & CR4_PGE);
     *pa = (pte & ~0xFFFu) | (lin & 0xFFF);
     return 0;
 }
@@ -115,6 +118,7 @@ static void tlb_fill(struct cpu *cpu, uint32_t lin, uint32_t pa, const struct ph
     e->tag_r = page;
     e->addend = addend;
     e->phys_page = pa & ~0xFFFu;
+    e->global = (cpu->cr0 & CR0_PG) && cpu->walk_global;
     if (write && pg->writable && !tb_page_has_code(cpu->tbc, pa))
         e->tag_w = page;
 }
@@ -223,7 +227,19 @@ void mmu_set_cr0(struct cpu *cpu, uint32_t v)
 void mmu_set_cr3(struct cpu *cpu, uint32_t v)
 {
     cpu->cr3 = v;
-    tlb_flush(cpu);
+    if (!(cpu->cr4 & CR4_PGE)) {
+        tlb_flush(cpu);
+        return;
+    }
+    /* global pages survive a CR3 load (SDM 4.10.2.4) */
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            struct tlb_entry *e = &cpu->tlb_sets[s][i];
+            if (!e->global) {
+                e->tag_r = TLB_INVALID;
+                e->tag_w = TLB_INVALID;
+            }
+        }
 }
 
 void mmu_set_cr4(struct cpu *cpu, uint32_t v)

@@ -209,6 +209,7 @@ op_fn sel_retf(const struct op *op)
 
 static const struct op *iret(struct cpu *cpu, const struct op *op)
 {
+    cpu->nmi_blocked = 0; /* IRET ends NMI blocking (SDM 6.7.1) */
     cpu_far_return(cpu, op, 1, 0);
     return exit_to(cpu, cpu->eip);
 }

@@ -346,6 +346,7 @@ enum {
     CPUID_TSC = 1u << 4,
     CPUID_MSR = 1u << 5,
     CPUID_CX8 = 1u << 8,
+    CPUID_SEP = 1u << 11,
     CPUID_PGE = 1u << 13,
     CPUID_CMOV = 1u << 15
 };
@@ -370,7 +371,7 @@ static const struct op *cpuid(struct cpu *cpu, const struct op *op)
         break;
     default:
         sig = 0x0634;
-        feat |= CPUID_PGE | CPUID_CMOV;
+        feat |= CPUID_PGE | CPUID_CMOV | CPUID_SEP;
         break; /* Pentium II Klamath */
     }
     if (leaf == 0) {
@@ -443,6 +444,18 @@ static const struct op *msr(struct cpu *cpu, const struct op *op)
         break;
     case 0x175:
         p = &cpu->msr_sysenter_esp;
+        break;
+    case 0xC1:
+        p = &cpu->msr_perfctr[0];
+        break; /* P6 PerfCtr0/1, PerfEvtSel0/1 */
+    case 0xC2:
+        p = &cpu->msr_perfctr[1];
+        break;
+    case 0x186:
+        p = &cpu->msr_evntsel[0];
+        break;
+    case 0x187:
+        p = &cpu->msr_evntsel[1];
         break;
     case 0x176:
         p = &cpu->msr_sysenter_eip;
@@ -532,4 +545,84 @@ op_fn sel_x87_ctl(const struct op *op)
 {
     (void)op;
     return x87_ctl;
+}
+
+/* ARPL Ew, Gw: raise the RPL of a selector to that of another (protected mode only) */
+static const struct op *arpl(struct cpu *cpu, const struct op *op)
+{
+    if (!(cpu->cr0 & CR0_PE) || (cpu->eflags & F_VM))
+        cpu_fault(cpu, op, EXC_UD, 0, 0);
+    uint32_t lin = 0;
+    uint32_t dst = op_get_E(cpu, op, 2, &lin);
+    uint32_t src = reg_get(cpu, op->reg, 2);
+    uint32_t f = flags_arith(cpu) & ~(uint32_t)F_ZF;
+    if ((dst & 3) < (src & 3)) {
+        op_set_E(cpu, op, 2, lin, (dst & ~3u) | (src & 3));
+        f |= F_ZF;
+    }
+    cpu->lf_kind = LF_NONE;
+    cpu->lf_flags = (uint16_t)f;
+    return op + 1;
+}
+
+op_fn sel_arpl(const struct op *op)
+{
+    (void)op;
+    return arpl;
+}
+
+/* RDPMC: the P6 counters hold what WRMSR put there; no events are counted */
+static const struct op *rdpmc(struct cpu *cpu, const struct op *op)
+{
+    if ((!(cpu->cr4 & CR4_PCE) && !privileged_ok(cpu)) || cpu->r[R_ECX] > 1)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    uint64_t v = cpu->msr_perfctr[cpu->r[R_ECX]] & 0xFFFFFFFFFFull; /* 40-bit counters */
+    cpu->r[R_EAX] = (uint32_t)v;
+    cpu->r[R_EDX] = (uint32_t)(v >> 32);
+    return op + 1;
+}
+
+op_fn sel_rdpmc(const struct op *op)
+{
+    (void)op;
+    return rdpmc;
+}
+
+static void flat_seg(struct seg *s, uint16_t sel, uint16_t attr)
+{
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xFFFFFFFFu;
+    s->attr = attr;
+    seg_cache(s);
+}
+
+/* SYSENTER/SYSEXIT: fast system calls through the SYSENTER_CS/ESP/EIP
+ * MSRs, with flat segments loaded without descriptor reads (SDM SYSENTER) */
+static const struct op *sysenter(struct cpu *cpu, const struct op *op)
+{
+    uint16_t cs = (uint16_t)cpu->msr_sysenter_cs;
+    if (!(cpu->cr0 & CR0_PE) || (cs & 0xFFFC) == 0)
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    if (op->sub == 0) {
+        cpu->eflags &= ~(uint32_t)(F_VM | F_IF | F_RF);
+        flat_seg(&cpu->seg[SEG_CS], cs & 0xFFFC, 0xC09B);
+        flat_seg(&cpu->seg[SEG_SS], (uint16_t)((cs & 0xFFFC) + 8), 0xC093);
+        cpu->r[R_ESP] = (uint32_t)cpu->msr_sysenter_esp;
+        cpu_update_mode(cpu);
+        return exit_to(cpu, (uint32_t)cpu->msr_sysenter_eip);
+    }
+    if (cpu->cpl != 0 || (cpu->eflags & F_VM))
+        cpu_fault(cpu, op, EXC_GP, 0, 1);
+    flat_seg(&cpu->seg[SEG_CS], (uint16_t)((cs + 16) | 3), 0xC0FB);
+    flat_seg(&cpu->seg[SEG_SS], (uint16_t)((cs + 24) | 3), 0xC0F3);
+    cpu->r[R_ESP] = cpu->r[R_ECX];
+    cpu_update_mode(cpu);
+    return exit_to(cpu, cpu->r[R_EDX]);
+}
+
+op_fn sel_sysenter(const struct op *op)
+{
+    (void)op;
+    return sysenter;
 }

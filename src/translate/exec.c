@@ -24,7 +24,13 @@ const struct op *exit_indirect(struct cpu *cpu, uint32_t eip)
 
 static void recompute_check(struct cpu *cpu)
 {
-    cpu->check_irq = cpu->intr_line || cpu->exit_request;
+    cpu->check_irq = cpu->intr_line || cpu->exit_request || cpu->nmi_pending;
+}
+
+void cpu_nmi(struct cpu *cpu)
+{
+    cpu->nmi_pending = 1;
+    cpu->check_irq = 1;
 }
 
 void cpu_set_intr(struct cpu *cpu, int level)
@@ -78,6 +84,17 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
                 recompute_check(cpu);
                 why = CPU_EXIT_REQUEST;
                 goto out;
+            }
+            if (cpu->nmi_pending && !cpu->nmi_blocked && !cpu->inhibit_irq) {
+                cpu->nmi_pending = 0;
+                cpu->nmi_blocked = 1;
+                recompute_check(cpu);
+                cpu->halted = 0;
+                cpu->last_tb = NULL;
+                cpu->exc_vector = EXC_NMI;
+                cpu->exc_depth = 1;
+                cpu_deliver_interrupt(cpu, EXC_NMI, 0, 0, 0, 0);
+                cpu->exc_depth = 0;
             }
             if (cpu->intr_line && (cpu->eflags & F_IF) && !cpu->inhibit_irq) {
                 int vec = cpu->host.intr_ack ? cpu->host.intr_ack(cpu->host.opaque) : 0xFF;
