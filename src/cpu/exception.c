@@ -202,6 +202,34 @@ static void deliver_real(struct cpu *cpu, int vector, uint32_t ret_eip)
     cpu->eip = v & 0xFFFF;
 }
 
+/* The stack for an inner privilege level `dpl`, from the current TSS,
+ * checked as a CALL through a gate or an interrupt does (SDM 6.12.1 and
+ * 5.8.5): #TS for a bad SS selector or descriptor, #SS if not present.
+ * `ext` is the EXT bit of error codes raised while delivering events. */
+static void inner_stack(struct cpu *cpu, const struct op *op, unsigned dpl, uint32_t ext, struct seg *nseg,
+                        uint32_t *nesp)
+{
+    uint32_t tss = cpu->tr.base;
+    uint16_t nss;
+    if (cpu->tr.attr & 8) {
+        *nesp = sys_read(cpu, tss + 4 + dpl * 8, 4);
+        nss = (uint16_t)sys_read(cpu, tss + 8 + dpl * 8, 2);
+    } else {
+        *nesp = sys_read(cpu, tss + 2 + dpl * 4, 2);
+        nss = (uint16_t)sys_read(cpu, tss + 4 + dpl * 4, 2);
+    }
+    uint32_t err = (nss & 0xFFFCu) + ext;
+    struct desc sd;
+    if ((nss & 0xFFFC) == 0 || read_desc(cpu, nss, &sd))
+        cpu_fault(cpu, op, EXC_TS, err, 1);
+    if ((desc_type(&sd) & 0x1A) != 0x12 || desc_dpl(&sd) != dpl || (nss & 3u) != dpl)
+        cpu_fault(cpu, op, EXC_TS, err, 1);
+    if (!desc_present(&sd))
+        cpu_fault(cpu, op, EXC_SS, err, 1);
+    set_accessed(cpu, &sd);
+    seg_from_desc(nseg, nss, &sd);
+}
+
 static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_eip, int has_err,
                               uint32_t err)
 {
@@ -251,26 +279,11 @@ static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_
     if (!conforming && dpl < (unsigned)cpu->cpl) {
         /* inner privilege: new stack from the TSS (SDM 6.12.1) */
         unsigned newcpl = dpl;
-        uint32_t tss = cpu->tr.base;
         uint32_t nesp;
-        uint16_t nss;
-        if ((cpu->tr.attr & 0xF) == 0x9 || (cpu->tr.attr & 0xF) == 0xB) {
-            nesp = sys_read(cpu, tss + 4 + newcpl * 8, 4);
-            nss = (uint16_t)sys_read(cpu, tss + 8 + newcpl * 8, 2);
-        } else {
-            nesp = sys_read(cpu, tss + 2 + newcpl * 4, 2);
-            nss = (uint16_t)sys_read(cpu, tss + 4 + newcpl * 4, 2);
-        }
-        struct desc sd;
-        if ((nss & 0xFFFC) == 0 || read_desc(cpu, nss, &sd))
-            cpu_raise(cpu, EXC_TS, (nss & 0xFFFC) + ext, 1);
-        if (!(sd.hi & 0x8000))
-            cpu_raise(cpu, EXC_SS, (nss & 0xFFFC) + ext, 1);
         struct seg nseg;
-        seg_from_desc(&nseg, nss, &sd);
+        inner_stack(cpu, NULL, newcpl, ext, &nseg, &nesp);
         uint32_t mask = (nseg.attr & 0x4000) ? 0xFFFFFFFFu : 0xFFFF;
         uint32_t esp = nesp;
-        int saved_cpl = cpu->cpl;
         cpu->cpl = (int)newcpl;
         cpu->tlb = cpu->tlb_sets[0];
         if (v86) {
@@ -286,9 +299,7 @@ static void deliver_protected(struct cpu *cpu, int vector, int sw, uint32_t ret_
         esp = push_raw(cpu, nseg.base, esp, mask, ret_eip, psize);
         if (has_err)
             esp = push_raw(cpu, nseg.base, esp, mask, err, psize);
-        (void)saved_cpl;
         cpu->seg[SEG_SS] = nseg;
-        cpu->seg[SEG_SS].sel = (uint16_t)((nss & ~3u) | newcpl);
         cpu->r[R_ESP] = (mask == 0xFFFF) ? (cpu->r[R_ESP] & 0xFFFF0000u) | esp : esp;
         if (v86) {
             for (int s = 0; s < 6; s++)
@@ -331,19 +342,6 @@ void cpu_deliver_interrupt(struct cpu *cpu, int vector, int is_software, uint32_
 }
 
 /* ---- far transfers -------------------------------------------------------- */
-
-/* new stack for privilege level `dpl` from the current TSS */
-static void tss_stack(struct cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp)
-{
-    uint32_t tss = cpu->tr.base;
-    if (cpu->tr.attr & 8) {
-        *esp = sys_read(cpu, tss + 4 + dpl * 8, 4);
-        *ss = (uint16_t)sys_read(cpu, tss + 8 + dpl * 8, 2);
-    } else {
-        *esp = sys_read(cpu, tss + 2 + dpl * 4, 2);
-        *ss = (uint16_t)sys_read(cpu, tss + 4 + dpl * 4, 2);
-    }
-}
 
 /* JMP/CALL FAR to a system descriptor: a TSS, a task gate or a call gate
  * (SDM Vol. 3A 5.8 "Privilege level checking when transferring program
@@ -396,23 +394,14 @@ static void far_system(struct cpu *cpu, const struct op *op, uint16_t sel, struc
     unsigned psize = gate32 ? 4 : 2;
     if (is_call && !conforming && cdpl < cpl) {
         /* more privileged: new stack from the TSS, parameters copied over */
-        uint16_t nss;
         uint32_t nesp;
-        tss_stack(cpu, cdpl, &nss, &nesp);
-        struct desc sd;
-        if ((nss & 0xFFFC) == 0 || read_desc(cpu, nss, &sd))
-            cpu_fault(cpu, op, EXC_TS, nss & 0xFFFC, 1);
-        if ((desc_type(&sd) & 0x1A) != 0x12 || desc_dpl(&sd) != cdpl || (nss & 3u) != cdpl)
-            cpu_fault(cpu, op, EXC_TS, nss & 0xFFFC, 1);
-        if (!desc_present(&sd))
-            cpu_fault(cpu, op, EXC_SS, nss & 0xFFFC, 1);
+        struct seg nseg;
+        inner_stack(cpu, op, cdpl, 0, &nseg, &nesp);
         uint32_t params[31];
         for (unsigned i = 0; i < nparams; i++)
             params[i] = cpu_peek(cpu, op, psize, i * psize);
         uint16_t old_ss = cpu->seg[SEG_SS].sel;
         uint32_t old_esp = cpu->r[R_ESP];
-        struct seg nseg;
-        seg_from_desc(&nseg, nss, &sd);
         uint32_t mask = (nseg.attr & 0x4000) ? 0xFFFFFFFFu : 0xFFFF;
         cpu->cpl = (int)cdpl;
         cpu->tlb = cpu->tlb_sets[cpu->cpl == 3];
@@ -423,7 +412,6 @@ static void far_system(struct cpu *cpu, const struct op *op, uint16_t sel, struc
             esp = push_raw(cpu, nseg.base, esp, mask, params[i], psize);
         esp = push_raw(cpu, nseg.base, esp, mask, cpu->seg[SEG_CS].sel, psize);
         esp = push_raw(cpu, nseg.base, esp, mask, next, psize);
-        set_accessed(cpu, &sd);
         cpu->seg[SEG_SS] = nseg;
         cpu->r[R_ESP] = mask == 0xFFFF ? (cpu->r[R_ESP] & 0xFFFF0000u) | esp : esp;
         seg_from_desc(&ncs, (uint16_t)((csel & ~3u) | cdpl), &cd);
