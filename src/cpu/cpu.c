@@ -86,7 +86,7 @@ void cpu_reset(struct cpu *cpu)
     cpu->inhibit_irq = 0;
     cpu->shutdown = 0;
     cpu->exc_depth = 0;
-        cpu->tsc_offset = 0;
+    cpu->tsc_offset = 0;
     cpu->tsc_offset = cpu_tsc(cpu);
     cpu->nmi_pending = cpu->nmi_blocked = 0;
     cpu->msr_sysenter_cs = cpu->msr_sysenter_esp = cpu->msr_sysenter_eip = 0;

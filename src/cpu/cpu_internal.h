@@ -487,6 +487,22 @@ static inline uint32_t op_lin(struct cpu *cpu, const struct op *op, unsigned siz
     return seg_lin(cpu, op, op->seg, op_ea(cpu, op), size);
 }
 
+/* In protected mode only writable data segments can be written (SDM
+ * 3.4.5.1 table 3-1); real and V86 mode have no such check. */
+void seg_write_fault(struct cpu *cpu, const struct op *op, int seg);
+static inline void seg_check_write(struct cpu *cpu, const struct op *op, int seg)
+{
+    if (unlikely((cpu->seg[seg].attr & 0x1A) != 0x12) && (cpu->cr0 & CR0_PE) && !(cpu->eflags & F_VM))
+        seg_write_fault(cpu, op, seg);
+}
+
+/* the linear address of a memory operand that will be written */
+static inline uint32_t op_lin_w(struct cpu *cpu, const struct op *op, unsigned size)
+{
+    seg_check_write(cpu, op, op->seg);
+    return seg_lin(cpu, op, op->seg, op_ea(cpu, op), size);
+}
+
 /* virtual-8086 mode extensions (SDM Vol. 3A 20.3-20.4): VME in V86 with
  * IOPL < 3 turns IF-sensitive instructions into VIF updates */
 static inline int vme_active(const struct cpu *cpu)

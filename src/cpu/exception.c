@@ -83,7 +83,7 @@ void cpu_update_mode(struct cpu *cpu)
     else if (cpu->eflags & F_VM)
         cpu->cpl = 3;
     else
-        cpu->cpl = (cpu->seg[SEG_CS].attr >> 5) & 3;
+        cpu->cpl = cpu->seg[SEG_CS].sel & 3; /* CS.RPL: conforming code keeps the caller's CPL */
     cpu->tlb = cpu->tlb_sets[cpu->cpl == 3];
 }
 
@@ -563,9 +563,21 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
     int oldcpl = cpu->cpl;
     uint32_t nesp = 0;
     uint16_t nss = 0;
+    struct seg nssseg;
     if (rpl > (unsigned)oldcpl) {
         nesp = cpu_peek(cpu, op, osize, frame + pop_extra);
         nss = (uint16_t)cpu_peek(cpu, op, osize, frame + pop_extra + osize);
+        /* the outer stack is checked before CS, EIP or flags change (SDM IRET/RET) */
+        struct desc sd;
+        if ((nss & 0xFFFC) == 0)
+            cpu_fault(cpu, op, EXC_GP, 0, 1);
+        if (read_desc(cpu, nss, &sd) || (nss & 3u) != rpl || (desc_type(&sd) & 0x1A) != 0x12 ||
+            desc_dpl(&sd) != rpl)
+            cpu_fault(cpu, op, EXC_GP, nss & 0xFFFC, 1);
+        if (!desc_present(&sd))
+            cpu_fault(cpu, op, EXC_SS, nss & 0xFFFC, 1);
+        set_accessed(cpu, &sd);
+        seg_from_desc(&nssseg, nss, &sd);
     }
     struct seg ncseg;
     seg_from_desc(&ncseg, ncs, &d);
@@ -586,7 +598,7 @@ void cpu_far_return(struct cpu *cpu, const struct op *op, int is_iret, uint32_t 
     }
     cpu_update_mode(cpu);
     if (rpl > (unsigned)oldcpl) {
-        cpu_load_seg(cpu, op, SEG_SS, nss);
+        cpu->seg[SEG_SS] = nssseg;
         nesp += pop_extra; /* RET imm16 releases the parameters on the outer stack too */
         cpu->r[R_ESP] =
             (cpu->seg[SEG_SS].attr & 0x4000) ? nesp : (cpu->r[R_ESP] & 0xFFFF0000u) | (nesp & 0xFFFF);

@@ -252,6 +252,11 @@ void mmu_set_cr4(struct cpu *cpu, uint32_t v)
         debug_update(cpu);
 }
 
+void seg_write_fault(struct cpu *cpu, const struct op *op, int seg)
+{
+    cpu_fault(cpu, op, seg == SEG_SS ? EXC_SS : EXC_GP, 0, 1);
+}
+
 void seg_limit_fault(struct cpu *cpu, const struct op *op, int seg, uint32_t ea, unsigned size)
 {
     const struct seg *s = &cpu->seg[seg];

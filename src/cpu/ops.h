@@ -22,10 +22,12 @@ static inline uint32_t op_get_E(struct cpu *cpu, const struct op *op, unsigned s
 
 static inline void op_set_E(struct cpu *cpu, const struct op *op, unsigned size, uint32_t lin, uint32_t v)
 {
-    if (!op->is_mem)
+    if (!op->is_mem) {
         reg_set(cpu, op->rm, size, v);
-    else
+    } else {
+        seg_check_write(cpu, op, op->seg);
         mem_write(cpu, op, lin, v, size);
+    }
 }
 
 /* tb that owns an exit op (exit ops keep their index in imm2) */

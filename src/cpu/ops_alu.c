@@ -35,7 +35,7 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
     }                                                                                                        \
     static const struct op *NAME##_MR32(struct cpu *cpu, const struct op *op)                                \
     {                                                                                                        \
-        uint32_t lin = op_lin(cpu, op, 4);                                                                   \
+        uint32_t lin = (WRITES) ? op_lin_w(cpu, op, 4) : op_lin(cpu, op, 4);                                 \
         uint32_t a = mem_read(cpu, op, lin, 4), b = cpu->r[op->reg], r = EXPR;                               \
         if (WRITES)                                                                                          \
             mem_write(cpu, op, lin, r, 4);                                                                   \
@@ -44,7 +44,7 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
     }                                                                                                        \
     static const struct op *NAME##_MI32(struct cpu *cpu, const struct op *op)                                \
     {                                                                                                        \
-        uint32_t lin = op_lin(cpu, op, 4);                                                                   \
+        uint32_t lin = (WRITES) ? op_lin_w(cpu, op, 4) : op_lin(cpu, op, 4);                                 \
         uint32_t a = mem_read(cpu, op, lin, 4), b = op->imm, r = EXPR;                                       \
         if (WRITES)                                                                                          \
             mem_write(cpu, op, lin, r, 4);                                                                   \
@@ -90,7 +90,7 @@ static const struct op *alu_RM(struct cpu *cpu, const struct op *op)
  * committed only after it (a restarted instruction sees the old flags) */
 static const struct op *alu_mem(struct cpu *cpu, const struct op *op, uint32_t b)
 {
-    uint32_t lin = op_lin(cpu, op, op->size);
+    uint32_t lin = op->sub == ALU_CMP ? op_lin(cpu, op, op->size) : op_lin_w(cpu, op, op->size);
     uint32_t a = mem_read(cpu, op, lin, op->size);
     if (op->sub == ALU_CMP) {
         alu_op(cpu, ALU_CMP, op->size, a, b);
@@ -485,6 +485,7 @@ static const struct op *shift_E(struct cpu *cpu, const struct op *op)
         uint32_t nres = cpu->lf_res, n1 = cpu->lf_src1, n2 = cpu->lf_src2;
         cpu->lf_kind = k, cpu->lf_flags = fl, cpu->lf_res = res, cpu->lf_src1 = s1, cpu->lf_src2 = s2;
         cpu->lf_cin = cin, cpu->lf_size = sz;
+        seg_check_write(cpu, op, op->seg);
         mem_write(cpu, op, lin, r, op->size);
         cpu->lf_kind = nk, cpu->lf_size = nsz, cpu->lf_flags = nfl, cpu->lf_res = nres, cpu->lf_src1 = n1;
         cpu->lf_src2 = n2;
@@ -616,10 +617,12 @@ static const struct op *bt_E(struct cpu *cpu, const struct op *op)
         break;
     }
     if (op->sub != 4) {
-        if (op->is_mem)
+        if (op->is_mem) {
+            seg_check_write(cpu, op, op->seg);
             mem_write(cpu, op, lin, nv, op->size);
-        else
+        } else {
             reg_set(cpu, op->rm, op->size, nv);
+        }
     }
     uint32_t f = flags_arith(cpu) & ~F_CF;
     cpu->lf_kind = LF_NONE;
@@ -660,7 +663,7 @@ static const struct op *setcc(struct cpu *cpu, const struct op *op)
 {
     uint32_t v = (uint32_t)cond_eval(cpu, op->sub);
     if (op->is_mem)
-        mem_write(cpu, op, op_lin(cpu, op, 1), v, 1);
+        mem_write(cpu, op, op_lin_w(cpu, op, 1), v, 1);
     else
         reg_set(cpu, op->rm, 1, v);
     return op + 1;
@@ -716,8 +719,10 @@ static const struct op *cmpxchg(struct cpu *cpu, const struct op *op)
     if (dst == acc) {
         op_set_E(cpu, op, op->size, lin, reg_get(cpu, op->reg, op->size));
     } else {
-        if (op->is_mem)
+        if (op->is_mem) {
+            seg_check_write(cpu, op, op->seg);
             mem_write(cpu, op, lin, dst, op->size); /* the processor always writes (SDM CMPXCHG) */
+        }
         reg_set(cpu, R_EAX, op->size, dst);
     }
     alu_op(cpu, ALU_CMP, op->size, acc, dst);
@@ -734,7 +739,7 @@ static const struct op *cmpxchg8b(struct cpu *cpu, const struct op *op)
 {
     if (!op->is_mem)
         cpu_fault(cpu, op, EXC_UD, 0, 0);
-    uint32_t lin = op_lin(cpu, op, 8);
+    uint32_t lin = op_lin_w(cpu, op, 8);
     uint32_t lo = mem_read(cpu, op, lin, 4), hi = mem_read(cpu, op, lin + 4, 4);
     uint32_t f = flags_arith(cpu) & ~F_ZF;
     if (lo == cpu->r[R_EAX] && hi == cpu->r[R_EDX]) {

@@ -289,7 +289,9 @@ static const struct op *int_op(struct cpu *cpu, const struct op *op)
         if (v86_int(cpu, op, vec))
             return exit_to(cpu, cpu->eip);
     }
-    cpu->eip = op->eip;
+    /* INT1 (ICEBP) is a trap delivered like a hardware #DB: no gate DPL
+     * check, the pushed EIP is the next instruction (SDM 17.3.1.2) */
+    cpu->eip = op->sub == 3 ? next_eip(op) : op->eip;
     cpu_deliver_interrupt(cpu, vec, op->sub != 3, next_eip(op), 0, 0);
     return exit_to(cpu, cpu->eip);
 }

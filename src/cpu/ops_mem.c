@@ -30,13 +30,13 @@ static const struct op *mov_RM(struct cpu *cpu, const struct op *op)
 
 static const struct op *mov_MR32(struct cpu *cpu, const struct op *op)
 {
-    mem_write(cpu, op, op_lin(cpu, op, 4), cpu->r[op->reg], 4);
+    mem_write(cpu, op, op_lin_w(cpu, op, 4), cpu->r[op->reg], 4);
     return op + 1;
 }
 
 static const struct op *mov_MR(struct cpu *cpu, const struct op *op)
 {
-    mem_write(cpu, op, op_lin(cpu, op, op->size), reg_get(cpu, op->reg, op->size), op->size);
+    mem_write(cpu, op, op_lin_w(cpu, op, op->size), reg_get(cpu, op->reg, op->size), op->size);
     return op + 1;
 }
 
@@ -69,7 +69,7 @@ static const struct op *mov_RI(struct cpu *cpu, const struct op *op)
 
 static const struct op *mov_MI(struct cpu *cpu, const struct op *op)
 {
-    mem_write(cpu, op, op_lin(cpu, op, op->size), op->imm, op->size);
+    mem_write(cpu, op, op_lin_w(cpu, op, op->size), op->imm, op->size);
     return op + 1;
 }
 
@@ -83,10 +83,12 @@ op_fn sel_mov_EI(const struct op *op)
 static const struct op *mov_moffs(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = seg_lin(cpu, op, op->seg, op->disp, op->size);
-    if (op->sub == 0)
+    if (op->sub == 0) {
         reg_set(cpu, R_EAX, op->size, mem_read(cpu, op, lin, op->size));
-    else
+    } else {
+        seg_check_write(cpu, op, op->seg);
         mem_write(cpu, op, lin, reg_get(cpu, R_EAX, op->size), op->size);
+    }
     return op + 1;
 }
 
@@ -242,7 +244,7 @@ static const struct op *pop_op(struct cpu *cpu, const struct op *op)
         cpu->r[R_ESP] = (old & ~m) | ((old + op->size) & m);
         if (op->is_mem) {
             uint32_t lin;
-            lin = op_lin(cpu, op, op->size);
+            lin = op_lin_w(cpu, op, op->size);
             cpu->r[R_ESP] = old;
             mem_write(cpu, op, lin, v, op->size);
             cpu->r[R_ESP] = (old & ~m) | ((old + op->size) & m);
@@ -366,7 +368,7 @@ static const struct op *mov_sreg(struct cpu *cpu, const struct op *op)
     if (op->sub == 0) {
         uint16_t v = cpu->seg[sr].sel;
         if (op->is_mem)
-            mem_write(cpu, op, op_lin(cpu, op, 2), v, 2);
+            mem_write(cpu, op, op_lin_w(cpu, op, 2), v, 2);
         else
             reg_set(cpu, op->rm, op->size == 4 ? 4 : 2, v);
         return op + 1;

@@ -46,6 +46,8 @@ static int string_step(struct cpu *cpu, const struct op *op, int32_t d)
     uint32_t si = cpu->r[R_ESI] & m, di = cpu->r[R_EDI] & m;
     if (cpu->model == CPU_MODEL_286 && s == 2 && !(cpu->cr0 & CR0_PE))
         overrun_286(cpu, op, d, si, di);
+    if (op->sub == S_MOVS || op->sub == S_STOS || op->sub == S_INS)
+        seg_check_write(cpu, op, SEG_ES);
     switch (op->sub) {
     case S_MOVS: {
         uint32_t v = mem_read(cpu, op, seg_lin(cpu, op, op->seg, si, s), s);
@@ -107,6 +109,7 @@ static uint32_t rep_chunk(struct cpu *cpu, const struct op *op, uint32_t count)
     const struct seg *es = &cpu->seg[SEG_ES];
     if (cpu->dbg_data)
         return 0; /* watched accesses go element by element */
+    seg_check_write(cpu, op, SEG_ES);
     if ((es->attr & 0x84) != 0x80 || di > es->limit || es->limit - di < count * s - 1 + 0 ||
         count * s / s != count)
         return 0;

@@ -158,6 +158,7 @@ static const struct op *grp7(struct cpu *cpu, const struct op *op)
         uint32_t base = r == 0 ? cpu->gdtr.base : cpu->idtr.base;
         uint32_t limit = r == 0 ? cpu->gdtr.limit : cpu->idtr.limit;
         uint32_t ea = op_ea(cpu, op);
+        seg_check_write(cpu, op, op->seg);
         uint32_t l0 = seg_lin(cpu, op, op->seg, ea, 6);
         mem_write(cpu, op, l0, limit, 2);
         /* 16-bit operand size stores 24 bits of base and a zero byte on the 386+ */
@@ -185,7 +186,7 @@ static const struct op *grp7(struct cpu *cpu, const struct op *op)
     case 4: {
         uint32_t v = cpu->cr0;
         if (op->is_mem)
-            mem_write(cpu, op, op_lin(cpu, op, 2), v, 2);
+            mem_write(cpu, op, op_lin_w(cpu, op, 2), v, 2);
         else
             reg_set(cpu, op->rm, op->size, op->size == 4 ? v : v & 0xFFFF);
         return op + 1;
@@ -227,7 +228,7 @@ static const struct op *grp6(struct cpu *cpu, const struct op *op)
     if (r == 0 || r == 1) {
         uint16_t v = r == 0 ? cpu->ldtr.sel : cpu->tr.sel;
         if (op->is_mem)
-            mem_write(cpu, op, op_lin(cpu, op, 2), v, 2);
+            mem_write(cpu, op, op_lin_w(cpu, op, 2), v, 2);
         else
             reg_set(cpu, op->rm, op->size, v);
         return op + 1;
@@ -526,13 +527,13 @@ static const struct op *x87_ctl(struct cpu *cpu, const struct op *op)
         reg_set(cpu, R_EAX, 2, cpu->fpu_sw);
         break;
     case 2:
-        mem_write(cpu, op, op_lin(cpu, op, 2), cpu->fpu_cw, 2);
+        mem_write(cpu, op, op_lin_w(cpu, op, 2), cpu->fpu_cw, 2);
         break;
     case 3:
         cpu->fpu_cw = (uint16_t)(mem_read(cpu, op, op_lin(cpu, op, 2), 2) | 0x40);
         break;
     case 4:
-        mem_write(cpu, op, op_lin(cpu, op, 2), cpu->fpu_sw, 2);
+        mem_write(cpu, op, op_lin_w(cpu, op, 2), cpu->fpu_sw, 2);
         break;
     default:
         cpu->fpu_sw &= 0x7F00;

@@ -132,12 +132,15 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
         cpu->stats.tb_executed++;
         if (unlikely(cpu->host.log_mask & LOG_EXEC) && cpu->host.log)
             log_exec(cpu, tb);
+        /* RF suppresses instruction breakpoints for the one instruction that
+         * starts with it set (SDM 17.3.1.1); an IRET that sets it keeps it */
+        uint32_t rf_at_entry = cpu->eflags & F_RF;
         const struct op *op = tb->ops;
         do
             op = op->fn(cpu, op);
         while (op);
-        if (unlikely(cpu->eflags & F_RF))
-            cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
+        if (unlikely(rf_at_entry))
+            cpu->eflags &= ~(uint32_t)F_RF;
         if (unlikely((tb->flags & TBF_TF) || cpu->dbg_pending)) {
             /* single-step and data/I/O breakpoints: a trap after the instruction */
             cpu->dr[6] = (cpu->dr[6] & ~0xFu) | cpu->dbg_pending | ((tb->flags & TBF_TF) ? 0x4000u : 0);
