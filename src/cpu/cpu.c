@@ -46,14 +46,32 @@ void cpu_free(struct cpu *cpu)
     free(cpu);
 }
 
-/* power-on state, SDM Vol. 3A 9.1.1 table 9-1 */
+/* EDX after reset: the processor signature (family, model, stepping) */
+static uint32_t reset_signature(enum cpu_model m)
+{
+    switch (m) {
+    case CPU_MODEL_386:
+        return 0x0308; /* 386DX */
+    case CPU_MODEL_486:
+        return 0x0480; /* 486DX4 */
+    case CPU_MODEL_PENTIUM:
+        return 0x0543; /* P54C */
+    case CPU_MODEL_PENTIUM_MMX:
+        return 0x0544; /* P55C */
+    case CPU_MODEL_PENTIUM2:
+        return 0x0634; /* Klamath */
+    default:
+        return 0;
+    }
+}
+
+/* power-on state, SDM Vol. 3A 9.1.1 table 9-1; the 8086 starts at
+ * FFFF:0000 and the 286 at F000:FFF0 with CS base FF0000 (24-bit bus) */
 void cpu_reset(struct cpu *cpu)
 {
     memset(cpu->r, 0, sizeof cpu->r);
-    cpu->r[R_EDX] = cpu->model == CPU_MODEL_PENTIUM2  ? 0x0634
-                    : cpu->model == CPU_MODEL_PENTIUM ? 0x0543
-                                                      : 0x0480;
-    cpu->eip = 0xFFF0;
+    cpu->r[R_EDX] = reset_signature(cpu->model);
+    cpu->eip = cpu->model == CPU_MODEL_8086 ? 0 : 0xFFF0;
     cpu->eflags = 2;
     cpu->lf_kind = LF_NONE;
     cpu->lf_flags = 0;
@@ -63,12 +81,18 @@ void cpu_reset(struct cpu *cpu)
         cpu->seg[s].limit = 0xFFFF;
         cpu->seg[s].attr = 0x93;
     }
-    cpu->seg[SEG_CS].sel = 0xF000;
-    cpu->seg[SEG_CS].base = 0xFFFF0000u;
+    cpu->seg[SEG_CS].sel = cpu->model == CPU_MODEL_8086 ? 0xFFFF : 0xF000;
+    cpu->seg[SEG_CS].base = cpu->model == CPU_MODEL_8086  ? 0xFFFF0
+                            : cpu->model == CPU_MODEL_286 ? 0xFF0000
+                                                          : 0xFFFF0000u;
     cpu->seg[SEG_CS].attr = 0x9B;
     for (int s = 0; s < 6; s++)
         seg_cache(&cpu->seg[s]);
-    cpu->cr0 = 0x60000010u;
+    /* CR0: the 286's MSW reads FFF0; the 386 has ET set; the 486 and later
+     * also come up with CD and NW set */
+    cpu->cr0 = cpu->model == CPU_MODEL_286 ? 0xFFF0 : cpu->model <= CPU_MODEL_386 ? 0x10 : 0x60000010u;
+    if (cpu->model == CPU_MODEL_8086)
+        cpu->cr0 = 0;
     cpu->cr2 = cpu->cr3 = cpu->cr4 = 0;
     memset(cpu->dr, 0, sizeof cpu->dr);
     cpu->dr[6] = 0xFFFF0FF0u;
