@@ -17,6 +17,17 @@ static void ram_written(void *opaque, uint32_t paddr, unsigned size)
         tb_invalidate_phys(cpu, paddr, size);
 }
 
+/* PAM changed what some physical addresses read: translations made from
+ * the old bytes and TLB entries pointing at them must go.  This comes from
+ * an OUT inside a running TB, so the flush is deferred to the dispatcher
+ * and the running TB stops after the current instruction. */
+static void map_changed(void *opaque)
+{
+    struct cpu *cpu = opaque;
+    tb_flush_deferred(cpu);
+    tlb_flush(cpu);
+}
+
 struct cpu *cpu_new(const struct cpu_host *host, enum cpu_model model)
 {
     struct cpu *cpu = calloc(1, sizeof *cpu);
@@ -31,6 +42,8 @@ struct cpu *cpu_new(const struct cpu_host *host, enum cpu_model model)
     }
     host->mem->ram_written = ram_written;
     host->mem->ram_written_opaque = cpu;
+    host->mem->map_changed = map_changed;
+    host->mem->map_changed_opaque = cpu;
     cpu->no_chain = (host->log_mask & LOG_EXEC) != 0;
     cpu_reset(cpu);
     return cpu;

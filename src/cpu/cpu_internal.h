@@ -241,7 +241,8 @@ struct cpu {
 
     /* translation */
     struct tb_cache *tbc;
-    int no_chain; /* -d exec: every TB through the dispatcher */
+    int no_chain;      /* -d exec: every TB through the dispatcher */
+    int flush_pending; /* tb_flush_deferred(): flush before the next lookup */
     int single_step;
     unsigned dbg_exec, dbg_data, dbg_io; /* armed breakpoints by kind (bit i = DRi) */
     unsigned dbg_pending;                /* data/I/O hits of the current instruction */

@@ -54,7 +54,7 @@ void debug_update(struct cpu *cpu)
     if (changed) {
         /* blocks may hold a new breakpoint in their middle, and the TLB may
          * let watched accesses bypass the slow path */
-        tb_flush_all(cpu);
+        tb_flush_deferred(cpu);
         tlb_flush(cpu);
     }
 }

@@ -133,15 +133,16 @@ struct fmt {
     int32_t emin; /* smallest normal exponent */
     int32_t emax; /* largest finite exponent */
     int32_t wrap; /* bias adjust for unmasked overflow/underflow */
+    bool memory;  /* a memory destination: unmasked OE/UE store nothing */
 };
 
-static const struct fmt fmt_f32 = {24, BIAS - 126, BIAS + 127, 192};
-static const struct fmt fmt_f64 = {53, BIAS - 1022, BIAS + 1023, 1536};
+static const struct fmt fmt_f32 = {24, BIAS - 126, BIAS + 127, 192, true};
+static const struct fmt fmt_f64 = {53, BIAS - 1022, BIAS + 1023, 1536, true};
 
 static struct fmt fmt_f80(int pc)
 {
     static const int prec[4] = {24, 64, 53, 64};
-    struct fmt f = {prec[pc & 3], 1, 0x7FFE, WRAP_F80};
+    struct fmt f = {prec[pc & 3], 1, 0x7FFE, WRAP_F80, false};
     return f;
 }
 
@@ -222,9 +223,21 @@ static struct res round_pack(bool sign, int32_t exp, uint64_t hi, uint64_t lo, c
 
     if (x > f->emax) {
         e->flags |= F80_OE;
+        if (f->memory && (e->unmasked & F80_OE))
+            return r; /* no store, and no PE */
+        /* the wrapped exponent is delivered only when it fits; beyond that
+         * (FSCALE) the x87 gives the masked response */
         if (e->unmasked & F80_OE) {
-            r.exp = x - f->wrap;
-            note_rounding(e, inexact, up);
+            if (x - f->wrap <= f->emax) {
+                r.exp = x - f->wrap;
+                note_rounding(e, inexact, up);
+                return r;
+            }
+            /* too large even wrapped (only FSCALE gets here): infinity,
+             * whatever the rounding mode */
+            e->flags |= F80_PE | F80_C1;
+            r.exp = 0x7FFF;
+            r.mant = INT_BIT;
             return r;
         }
         /* SDM 4.9.1.4: masked response per rounding mode */
@@ -242,10 +255,21 @@ static struct res round_pack(bool sign, int32_t exp, uint64_t hi, uint64_t lo, c
     }
     if (x < f->emin) {
         /* tiny after rounding with an unbounded exponent (SDM 4.9.1.5) */
+        if ((e->unmasked & F80_UE) && f->memory) {
+            e->flags |= F80_UE;
+            return r; /* no store, and no PE */
+        }
         if (e->unmasked & F80_UE) {
             e->flags |= F80_UE;
-            r.exp = x + f->wrap;
-            note_rounding(e, inexact, up);
+            if (x + f->wrap >= f->emin) {
+                r.exp = x + f->wrap;
+                note_rounding(e, inexact, up);
+                return r;
+            }
+            /* too small even wrapped (FSCALE): zero, whatever the rounding */
+            e->flags |= F80_PE;
+            r.exp = f->emin;
+            r.mant = 0;
             return r;
         }
         shr128_sticky(&hi, &lo, f->emin - exp);
@@ -331,12 +355,13 @@ static f80 nan2(f80 a, enum kind ka, f80 b, enum kind kb, struct f80_env *e)
         return quieten(a);
     if (!is_nan(ka))
         return quieten(b);
-    uint64_t ma = a.mant | QUIET_BIT, mb = b.mant | QUIET_BIT;
-    if (ma > mb)
+    if (ka != kb) /* an SNaN and a QNaN: the QNaN */
+        return ka == K_QNAN ? a : b;
+    if (a.mant > b.mant)
         return quieten(a);
-    if (mb > ma)
+    if (b.mant > a.mant)
         return quieten(b);
-    return quieten(a);
+    return quieten(f80_sign(a) ? b : a); /* equal significands: the positive one */
 }
 
 /* Raise DE for denormal operands; true when DE is unmasked and the
@@ -362,6 +387,15 @@ static bool binary_specials(f80 a, enum kind ka, f80 b, enum kind kb, struct f80
         return true;
     }
     return false;
+}
+
+/* a finite non-zero operand delivered as the result: re-encoded (a
+ * pseudo-denormal becomes the normal with exponent 1) and, when tiny with
+ * UE unmasked, wrapped */
+static f80 pass_through(f80 a, struct f80_env *e)
+{
+    struct unp x = unpack(a);
+    return round_f80(x.sign, x.exp, x.mant, 0, F80_PC_64, e);
 }
 
 /* ---- memory image ---- */
@@ -669,8 +703,7 @@ static bool to_integer(f80 a, bool truncate, uint64_t limit_pos, uint64_t limit_
     }
     if (k == K_ZERO)
         return true;
-    if (denormal_stops(e, k == K_DENORMAL))
-        return true;
+    /* no DE here: FIST and FBSTP do not report denormal sources */
     struct unp x = unpack(a);
     if (x.exp > BIAS + 63) {
         e->flags |= F80_IE;
@@ -807,8 +840,7 @@ static uint64_t to_ieee(f80 a, const struct fmt *f, int ebits, struct f80_env *e
     default:
         break;
     }
-    if (denormal_stops(e, k == K_DENORMAL))
-        return 0;
+    /* no DE: FST m32/m64 does not report a denormal source */
     struct unp x = unpack(a);
     struct res r = round_pack(x.sign, x.exp, x.mant, 0, f, e);
     if (r.exp == 0x7FFF)
@@ -913,8 +945,10 @@ f80 f80_prem(f80 a, f80 b, struct f80_env *e, unsigned *quotient_bits, bool *com
         return invalid(e);
     if (denormal_stops(e, ka == K_DENORMAL || kb == K_DENORMAL))
         return a;
-    if (kb == K_INF || ka == K_ZERO)
+    if (ka == K_ZERO)
         return a;
+    if (kb == K_INF)
+        return pass_through(a, e);
 
     struct unp x = unpack(a), y = unpack(b);
     int32_t d = x.exp - y.exp;
@@ -961,7 +995,7 @@ f80 f80_prem(f80 a, f80 b, struct f80_env *e, unsigned *quotient_bits, bool *com
         sign = !sign;
         *quotient_bits = 1;
     } else {
-        return a;
+        return pass_through(a, e);
     }
     if (rem == 0)
         return make_zero(x.sign);

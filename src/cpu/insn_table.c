@@ -17,8 +17,8 @@
     }
 
 #define ALU(base, m, n)                                                                                      \
-    [base + 0] = I(m, Eb, Gb, NONE, SZ_B, n, IF_SWAP | ((n) != 7 ? IF_LOCK : 0), sel_alu_EG),                                 \
-            [base + 1] = I(m, Ev, Gv, NONE, SZ_V, n, IF_SWAP | ((n) != 7 ? IF_LOCK : 0), sel_alu_EG),                         \
+    [base + 0] = I(m, Eb, Gb, NONE, SZ_B, n, IF_SWAP | ((n) != 7 ? IF_LOCK : 0), sel_alu_EG),                \
+            [base + 1] = I(m, Ev, Gv, NONE, SZ_V, n, IF_SWAP | ((n) != 7 ? IF_LOCK : 0), sel_alu_EG),        \
             [base + 2] = I(m, Gb, Eb, NONE, SZ_B, n, 0, sel_alu_GE),                                         \
             [base + 3] = I(m, Gv, Ev, NONE, SZ_V, n, 0, sel_alu_GE),                                         \
             [base + 4] = I(m, AL, Ib, NONE, SZ_B, n, 0, sel_alu_EI),                                         \

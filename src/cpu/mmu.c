@@ -173,13 +173,13 @@ uint64_t mem_read_slow(struct cpu *cpu, const struct op *op, uint32_t lin, unsig
 static void write_phys(struct cpu *cpu, uint32_t lin, uint32_t pa, uint64_t v, unsigned size, int fill)
 {
     struct physmem_page pg = physmem_lookup(cpu->host.mem, pa);
-    if (!pg.host) {
+    if (!pg.host && !pg.host_w) {
         bus_write(cpu->host.bus, BUS_MEM, pa & cpu->host.mem->a20_mask, v, size);
         return;
     }
-    if (!pg.writable)
+    if (!pg.host_w)
         return; /* ROM: writes are dropped */
-    uint8_t *p = pg.host + (pa & 0xFFF);
+    uint8_t *p = pg.host_w + (pa & 0xFFF);
     for (unsigned i = 0; i < size; i++)
         p[i] = (uint8_t)(v >> (8 * i));
     if (tb_page_has_code(cpu->tbc, pa))

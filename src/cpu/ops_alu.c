@@ -698,7 +698,7 @@ static const struct op *xadd(struct cpu *cpu, const struct op *op)
     uint32_t lin = 0;
     uint32_t a = op_get_E(cpu, op, op->size, &lin);
     uint32_t b = reg_get(cpu, op->reg, op->size);
-        uint32_t r = (a + b) & size_mask(op->size);
+    uint32_t r = (a + b) & size_mask(op->size);
     if (op->is_mem) {
         op_set_E(cpu, op, op->size, lin, r); /* the store may fault: before the register */
         reg_set(cpu, op->reg, op->size, a);

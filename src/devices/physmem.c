@@ -41,23 +41,50 @@ int physmem_add_rom(struct physmem *pm, uint64_t base, const uint8_t *data, uint
     return 0;
 }
 
-struct physmem_page physmem_lookup(const struct physmem *pm, uint32_t paddr)
+static uint8_t *rom_at(const struct physmem *pm, uint32_t paddr)
 {
-    struct physmem_page pg = {NULL, false, false};
-    paddr &= pm->a20_mask & ~0xFFFu;
     for (int i = 0; i < pm->nroms; i++) {
         const struct physmem_rom *r = &pm->roms[i];
-        if (paddr >= r->base && paddr - r->base < r->size) {
-            pg.host = r->data + (paddr - r->base);
-            return pg;
-        }
+        if (paddr >= r->base && paddr - r->base < r->size)
+            return r->data + (paddr - r->base);
     }
-    if (paddr < pm->ram_size && !(paddr >= pm->ram_hole_lo && paddr < pm->ram_hole_hi)) {
-        pg.host = pm->ram + paddr;
+    return NULL;
+}
+
+struct physmem_page physmem_lookup(const struct physmem *pm, uint32_t paddr)
+{
+    struct physmem_page pg = {NULL, NULL, false, false};
+    paddr &= pm->a20_mask & ~0xFFFu;
+    uint8_t *ram = paddr < pm->ram_size ? pm->ram + paddr : NULL;
+    if (paddr >= PHYSMEM_PAM_BASE && paddr < 0x100000 && pm->ram_hole_hi > PHYSMEM_PAM_BASE) {
+        uint8_t mode = pm->pam[(paddr - PHYSMEM_PAM_BASE) >> 14];
+        uint8_t *rom = rom_at(pm, paddr);
+        pg.host = (mode & PAM_READ_RAM) ? ram : rom;
+        pg.host_w = (mode & PAM_WRITE_RAM) ? ram : NULL;
+        pg.writable = pg.host && pg.host == pg.host_w;
+        pg.is_ram = pg.writable;
+        return pg;
+    }
+    uint8_t *rom = rom_at(pm, paddr);
+    if (rom) {
+        pg.host = rom;
+        return pg;
+    }
+    if (ram && !(paddr >= pm->ram_hole_lo && paddr < pm->ram_hole_hi)) {
+        pg.host = pg.host_w = ram;
         pg.writable = true;
         pg.is_ram = true;
     }
     return pg;
+}
+
+void physmem_set_pam(struct physmem *pm, int block, uint8_t mode)
+{
+    if (block < 0 || block >= PHYSMEM_PAM_BLOCKS || pm->pam[block] == mode)
+        return;
+    pm->pam[block] = mode;
+    if (pm->map_changed)
+        pm->map_changed(pm->map_changed_opaque);
 }
 
 uint64_t physmem_read(struct physmem *pm, uint32_t paddr, unsigned size)
@@ -86,9 +113,9 @@ void physmem_write(struct physmem *pm, uint32_t paddr, uint64_t value, unsigned 
     for (unsigned i = 0; i < size;) {
         uint32_t a = (paddr + i) & pm->a20_mask;
         struct physmem_page pg = physmem_lookup(pm, a);
-        if (pg.host) {
-            if (pg.writable) {
-                pg.host[a & 0xFFF] = (uint8_t)(value >> (i * 8));
+        if (pg.host || pg.host_w) {
+            if (pg.host_w) {
+                pg.host_w[a & 0xFFF] = (uint8_t)(value >> (i * 8));
                 if (pm->ram_written)
                     pm->ram_written(pm->ram_written_opaque, a, 1);
             }

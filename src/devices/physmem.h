@@ -11,6 +11,13 @@ struct bus;
 
 #define PHYSMEM_MAX_ROMS 8
 
+/* PAM (i440FX "Programmable Attribute Map"): each 16 KB block of
+ * C0000h-FFFFFh reads from RAM or from ROM/PCI, and writes to RAM or to
+ * ROM/PCI (Intel 82441FX datasheet, PAM0-PAM6 registers) */
+enum { PAM_READ_RAM = 1, PAM_WRITE_RAM = 2 };
+#define PHYSMEM_PAM_BASE   0xC0000u
+#define PHYSMEM_PAM_BLOCKS 16
+
 struct physmem_rom {
     uint64_t base, size;
     uint8_t *data;
@@ -28,17 +35,26 @@ struct physmem {
     int nroms;
     struct bus *bus;
     uint32_t a20_mask; /* 0xFFFFFFFF or 0xFFEFFFFF */
-    /* called after physmem_write() changes RAM, so the CPU can drop
-     * translations of code that was overwritten (DMA, loaders, A/D bits) */
+                       /* called after physmem_write() changes RAM, so the CPU can drop
+                        * translations of code that was overwritten (DMA, loaders, A/D bits) */
     void (*ram_written)(void *opaque, uint32_t paddr, unsigned size);
     void *ram_written_opaque;
+    /* called when what a physical address means changes (PAM), so the CPU
+     * can drop its translations and TLB */
+    void (*map_changed)(void *opaque);
+    void *map_changed_opaque;
+    uint8_t pam[PHYSMEM_PAM_BLOCKS]; /* PAM_* per 16 KB block; 0 = ROM/PCI for both */
 };
+
+/* set the attributes of one 16 KB block (index 0 = C0000h) */
+void physmem_set_pam(struct physmem *pm, int block, uint8_t mode);
 
 /* What a physical page is, for the CPU's TLB: a host pointer to the start of
  * the 4 KB page (RAM or ROM), or NULL for MMIO/open bus. */
 struct physmem_page {
-    uint8_t *host;
-    bool writable; /* RAM: true; ROM: false */
+    uint8_t *host;   /* where reads go (RAM or ROM), or NULL: MMIO / open bus */
+    uint8_t *host_w; /* where writes go, or NULL: dropped (ROM) or MMIO (host == NULL too) */
+    bool writable;   /* reads and writes hit the same RAM: a TLB may map it for writes */
     bool is_ram;
 };
 

@@ -123,6 +123,10 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
                 cpu_raise(cpu, EXC_DB, 0, 0);
             }
         }
+        if (unlikely(cpu->flush_pending)) {
+            cpu->flush_pending = 0;
+            tb_flush_all(cpu);
+        }
         struct tb *tb = tb_find(cpu);
         if (cpu->last_tb)
             tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);

@@ -107,6 +107,13 @@ void tb_flush_all(struct cpu *cpu)
     tlb_flush(cpu);
 }
 
+void tb_flush_deferred(struct cpu *cpu)
+{
+    if (cpu->cur_tb)
+        tb_invalidate(cpu, cpu->cur_tb);
+    cpu->flush_pending = 1;
+}
+
 void cpu_flush_translations(struct cpu *cpu)
 {
     tb_flush_all(cpu);

@@ -31,6 +31,9 @@ bool tb_page_has_code(const struct tb_cache *tbc, uint32_t paddr);
 void tb_invalidate_phys(struct cpu *cpu, uint32_t paddr, unsigned size);
 void tb_invalidate(struct cpu *cpu, struct tb *tb);
 void tb_flush_all(struct cpu *cpu);
+/* the same, safe while a TB runs: the current TB stops after the current
+ * instruction and the dispatcher flushes before the next lookup */
+void tb_flush_deferred(struct cpu *cpu);
 void tb_jmp_cache_clear(struct cpu *cpu);
 /* free TBs invalidated while running: call only outside translated code */
 void tb_reap(struct cpu *cpu);
