@@ -233,8 +233,8 @@ static struct res round_pack(bool sign, int32_t exp, uint64_t hi, uint64_t lo, c
                 note_rounding(e, inexact, up);
                 return r;
             }
-            /* too large even wrapped (only FSCALE gets here): infinity,
-             * whatever the rounding mode */
+            /* too large even wrapped (only FSCALE gets here): the x87 gives
+             * infinity, whatever the rounding mode */
             e->flags |= F80_PE | F80_C1;
             r.exp = 0x7FFF;
             r.mant = INT_BIT;
@@ -346,7 +346,9 @@ static f80 nan1(f80 a, enum kind k, struct f80_env *e)
     return quieten(a);
 }
 
-/* SDM Table 4-7, x87 column */
+/* SDM Table 4-7, x87 column: an SNaN and a QNaN give the QNaN; two NaNs
+ * of the same kind, the larger significand; with equal significands the
+ * x87 takes the positive one (not in the table; found on the hardware). */
 static f80 nan2(f80 a, enum kind ka, f80 b, enum kind kb, struct f80_env *e)
 {
     if (ka == K_SNAN || kb == K_SNAN)
@@ -929,8 +931,10 @@ f80 f80_xtract(f80 a, f80 *exponent, struct f80_env *e)
     return f80_make(x.sign, BIAS, x.mant);
 }
 
-/* Partial remainder: reduces by at most this many quotient bits per call
- * (the SDM's N, implementation-dependent between 32 and 63). */
+/* FPREM/FPREM1 (SDM Vol. 2): when the exponents differ by D >= 64 one
+ * execution computes only the quotient bits D .. D-N and leaves a partial
+ * remainder.  N is implementation-dependent between 32 and 63; the x87
+ * uses N = 32 + (D - 64) mod 32, and clears C0, C1, C3 (C2 = 1). */
 #define PREM_MAX_DIFF 64
 
 f80 f80_prem(f80 a, f80 b, struct f80_env *e, unsigned *quotient_bits, bool *complete, bool ieee)

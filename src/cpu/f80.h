@@ -18,6 +18,22 @@
  *    with the larger significand is the result;
  *  - tininess is detected after rounding; a masked underflow denormalises
  *    and then rounds, and raises UE only when the result is also inexact.
+ *
+ * For the instruction layer:
+ *  - C1 comes from F80_C1; the x87 leaves C0, C2 and C3 unchanged in every
+ *    arithmetic and store instruction; FPREM/FPREM1, the compares and FXAM
+ *    set them as their functions here say.
+ *  - FLD/FST m80 and FLD ST(i) convert nothing and raise nothing (an SNaN
+ *    is loaded as it is); FCHS/FABS touch only the sign.
+ *  - FIADD & co., FICOM: convert with f80_from_i16/i32 (exact) and use the
+ *    f80 operation; FTST is f80_compare(a, +0, false).
+ *  - FST m32/m64, FIST(P)/FISTTP and FBSTP do not raise DE for a denormal
+ *    source; FLD m32/m64 does.
+ *
+ * All of the above was checked against a host x87 (an AMD EPYC) by
+ * tests/test_f80.c; where Intel's manuals leave a choice to the
+ * implementation (FPREM's reduction step, the reserved PC value) the core
+ * does what that host does.
  */
 #ifndef DYNAPC_CPU_F80_H
 #define DYNAPC_CPU_F80_H
@@ -59,14 +75,17 @@ struct f80_env {
     /* in: the exceptions that are unmasked in the control word, i.e.
      * ~cw & F80_EXC.  Zero (all masked, as after FINIT) is the default.
      * What the core does differently when a bit is set:
-     *  - DE: on a denormal operand it stops with flags = DE (plus C1 = 0);
-     *    the instruction must not write its destination.
-     *  - OE/UE: a register result that overflows/underflows comes back with
-     *    its exponent wrapped by -/+24576 (rounded to PC precision, not
-     *    denormalised), with OE/UE set and PE/C1 as rounding says; UE is set
-     *    for every tiny result, exact or not.  For memory destinations
-     *    (f80_to_f32/f64) the flags are set the same way and the returned
-     *    bits must not be stored.
+     *  - DE: on a denormal operand it stops with only DE raised; the
+     *    instruction must not write its destination (compares are the
+     *    exception: the x87 still sets the condition codes).
+     *  - OE/UE, register destinations: the result comes back with its
+     *    exponent wrapped by -/+24576, rounded to the PC precision but not
+     *    denormalised, with OE/UE and PE/C1 as rounding says; UE is raised
+     *    for every tiny result, exact or not.  Where even the wrapped
+     *    exponent does not fit (only FSCALE gets there) the x87 delivers
+     *    infinity with OE PE C1, or zero with UE PE, whatever RC says.
+     *  - OE/UE, memory destinations (f80_to_f32/f64): only OE/UE is raised
+     *    (no PE, no C1) and the returned bits must not be stored.
      *  - IE/ZE: nothing changes in the core (it returns the masked
      *    response); the instruction must not write its destination. */
     uint8_t unmasked;
