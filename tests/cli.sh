@@ -42,7 +42,9 @@ expect_error "bad debug-exit key" "iobase" -device isa-debug-exit,iobase=zz -ker
 expect_error "unknown -d category" "nosuch" -d in_asm,nosuch -kernel "$demo"
 expect_error "unknown -cpu" "-cpu z80" -cpu z80 -kernel "$demo"
 expect_error "not a Multiboot kernel" "$tmp/notmb.bin" -kernel "$tmp/notmb.bin"
-expect_error "no guest given" "-kernel" -display none
+expect_error "missing -bios file" "/nonexistent/bios.bin" -bios /nonexistent/bios.bin
+printf 'too small\n' >"$tmp/tiny.bin"
+expect_error "-bios not a BIOS image" "not a BIOS image" -bios "$tmp/tiny.bin"
 expect_error "unwritable -D" "/nonexistent/dir/log" -D /nonexistent/dir/log -kernel "$demo"
 
 if "$dyn" --version | grep -q '^dynapc [0-9]'; then ok "--version"; else bad "--version"; fi

@@ -33,6 +33,7 @@ enum {
     LOG_CPU_RESET = 1u << 3,
     LOG_GUEST_ERRORS = 1u << 4,
     LOG_STATS = 1u << 5,
+    LOG_FIRMWARE = 1u << 6, /* the BIOS's debug port (0x402) */
 };
 
 struct cpu_host {

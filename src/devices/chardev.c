@@ -74,6 +74,14 @@ static void stdio_enter_raw(struct chardev *cd)
     tcsetattr(STDIN_FILENO, TCSANOW, &t);
 }
 
+struct chardev *chardev_from_fd(int fd)
+{
+    struct chardev *cd = chardev_alloc(CHARDEV_FILE);
+    if (cd)
+        cd->out_fd = fd;
+    return cd;
+}
+
 static struct chardev *open_stdio(void)
 {
     struct chardev *cd = chardev_alloc(CHARDEV_STDIO);

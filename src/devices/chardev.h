@@ -14,6 +14,8 @@ struct chardev;
 struct chardev *chardev_open(const char *spec, char *err, size_t errlen);
 /* a buffer back end: output is kept, input is what tests push */
 struct chardev *chardev_new_buffer(void);
+/* output-only, onto an open file descriptor the caller keeps (the -D log) */
+struct chardev *chardev_from_fd(int fd);
 void chardev_close(struct chardev *cd);
 
 void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len);

@@ -96,16 +96,48 @@ static int boot_multiboot(struct machine *m, char *err, size_t errlen)
     return 0;
 }
 
+#define DEFAULT_BIOS_DIR "/usr/share/seabios"
+
+/* The BIOS image sits at the top of the 4 GB space; its last 128 KB also
+ * appear below 1 MB at E0000-FFFFF (through PAM, until shadowed). */
+static int load_bios(struct machine *m, char *err, size_t errlen)
+{
+    char path[1024];
+    if (m->cfg.bios)
+        snprintf(path, sizeof path, "%s", m->cfg.bios);
+    else
+        snprintf(path, sizeof path, "%s/bios.bin", m->cfg.bios_dir ? m->cfg.bios_dir : DEFAULT_BIOS_DIR);
+    const char *flag = m->cfg.bios ? "-bios" : m->cfg.bios_dir ? "-L" : "BIOS";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s %s: %s", flag, path, strerror(errno));
+        return -1;
+    }
+    uint8_t *data = malloc(2u << 20);
+    size_t size = data ? fread(data, 1, 2u << 20, f) : 0;
+    int bad = ferror(f) || !feof(f);
+    fclose(f);
+    if (!data || bad || size < 0x10000 || (size & 0xFFFF)) {
+        snprintf(err, errlen, "%s %s: not a BIOS image (size must be a multiple of 64 KB, at most 2 MB)",
+                 flag, path);
+        free(data);
+        return -1;
+    }
+    size_t low = size < 0x20000 ? size : 0x20000;
+    int r = physmem_add_rom(&m->mem, 0x100000000ull - size, data, size, "bios") |
+            physmem_add_rom(&m->mem, 0x100000 - low, data + size - low, low, "bios (below 1 MB)");
+    free(data);
+    if (r) {
+        snprintf(err, errlen, "%s %s: cannot map the image", flag, path);
+        return -1;
+    }
+    return 0;
+}
+
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
-    if (!cfg->kernel) {
-        snprintf(err, errlen,
-                 "no guest to run: give -kernel FILE (BIOS boot from -fda/-hda/-cdrom comes with "
-                 "the PC platform)");
-        return -1;
-    }
     m->bus = bus_new();
     m->tq = timerq_new(CLOCK_HOST);
     if (!m->bus || !m->tq || physmem_init(&m->mem, m->bus, cfg->ram_bytes)) {
@@ -130,7 +162,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
     }
     if (pc_board_init(m, err, errlen))
         return -1;
-    return boot_multiboot(m, err, errlen);
+    if (cfg->kernel)
+        return boot_multiboot(m, err, errlen);
+    return load_bios(m, err, errlen); /* the CPU starts at the reset vector, in the BIOS */
 }
 
 static double now_s(void)
@@ -170,7 +204,7 @@ int machine_run(struct machine *m)
             pc_board_reset(m);
             cpu_reset(m->cpu);
             char err[256];
-            if (boot_multiboot(m, err, sizeof err)) {
+            if (m->cfg.kernel && boot_multiboot(m, err, sizeof err)) {
                 fprintf(stderr, "dynapc: %s\n", err);
                 m->exit_status = 1;
                 break;

@@ -18,6 +18,8 @@ struct machine_config {
     uint64_t ram_bytes;
     enum cpu_model cpu_model;
     const char *kernel, *append, *initrd;
+    const char *bios;                       /* BIOS image; NULL = the default (bios.bin in bios_dir) */
+    const char *bios_dir;                   /* -L: where BIOS images are looked up */
     const char *serial[MACHINE_MAX_SERIAL]; /* chardev specs; NULL = not connected */
     const char *debugcon;                   /* chardev spec or NULL */
     bool debug_exit;
@@ -40,6 +42,11 @@ struct debugcon;
 struct debug_exit;
 struct port92;
 struct i8042;
+struct pci_bus;
+struct i440fx;
+struct piix3;
+struct piix4_pm;
+struct fw_cfg;
 
 struct machine {
     struct machine_config cfg;
@@ -60,6 +67,13 @@ struct machine {
     struct debug_exit *debug_exit;
     struct port92 *port92;
     struct i8042 *kbc;
+    struct pci_bus *pci;
+    struct i440fx *i440fx;
+    struct piix3 *piix3;
+    struct piix4_pm *pm;
+    struct fw_cfg *fw_cfg;
+    struct debugcon *fw_debug; /* SeaBIOS's debug port 0x402 (-d firmware) */
+    struct chardev *fw_debug_cd;
 
     /* signal lines the board routes */
     struct irq_line isa_irq[16];

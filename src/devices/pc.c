@@ -7,6 +7,11 @@
 #include "devices/chardev.h"
 #include "devices/debug_exit.h"
 #include "devices/debugcon.h"
+#include "devices/fw_cfg.h"
+#include "devices/i440fx.h"
+#include "devices/pci.h"
+#include "devices/piix3.h"
+#include "devices/piix4_pm.h"
 #include "devices/i8042.h"
 #include "devices/machine.h"
 #include "devices/pic.h"
@@ -43,6 +48,29 @@ static void reset_set(void *opaque, int n, int level)
 static void debug_exit_cb(void *opaque, int status)
 {
     machine_request_exit(opaque, status);
+}
+
+static void power_off(void *opaque)
+{
+    machine_request_exit(opaque, 0); /* ACPI S5: the guest shut the machine down */
+}
+
+/* what SeaBIOS reads through fw_cfg: RAM size, CPU count, the e820 map
+ * (RAM only; the BIOS reserves its own areas) */
+static int fw_cfg_setup(struct machine *m)
+{
+    struct fw_cfg *f = m->fw_cfg;
+    uint8_t e820[20];
+    uint64_t len = m->mem.ram_size;
+    for (int i = 0; i < 8; i++) {
+        e820[i] = 0;                             /* address 0 */
+        e820[8 + i] = (uint8_t)(len >> (8 * i)); /* length */
+    }
+    e820[16] = 1; /* E820_RAM */
+    e820[17] = e820[18] = e820[19] = 0;
+    return fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) | fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) |
+           fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) | fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0) |
+           fw_cfg_add_file(f, "etc/e820", e820, sizeof e820);
 }
 
 /* CMOS bytes the BIOS and DOS read for memory sizes (IBM AT tech ref, CMOS map) */
@@ -89,6 +117,22 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
     }
     cmos_memory_sizes(m);
 
+    /* the PCI side: i440FX host bridge at 00.0, PIIX3 at 01.0, PIIX4 PM at 01.3 (SCI on IRQ 9) */
+    m->pci = pci_bus_new(bus);
+    m->i440fx = m->pci ? i440fx_new(bus, m->pci, &m->mem, &m->reset) : NULL;
+    m->piix3 = m->i440fx ? piix3_new(m->pci, 0x08, m->isa_irq) : NULL;
+    m->pm = m->piix3 ? piix4_pm_new(bus, m->pci, 0x0B, m->tq, &m->isa_irq[9], power_off, m) : NULL;
+    m->fw_cfg = m->pm ? fw_cfg_new(bus, 0x510) : NULL;
+    if (!m->fw_cfg || fw_cfg_setup(m)) {
+        snprintf(err, errlen, "cannot create the PCI chipset: %s%s", bus_error(bus),
+                 m->pci ? pci_bus_error(m->pci) : "");
+        return -1;
+    }
+    if (m->cfg.log_mask & LOG_FIRMWARE) {
+        m->fw_debug_cd = chardev_from_fd(fileno(m->cfg.log));
+        m->fw_debug = m->fw_debug_cd ? debugcon_new(bus, 0x402, m->fw_debug_cd) : NULL;
+    }
+
     for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
         if (!m->cfg.serial[i])
             continue;
@@ -132,6 +176,9 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
 
 void pc_board_reset(struct machine *m)
 {
+    i440fx_reset(m->i440fx);
+    piix3_reset(m->piix3);
+    piix4_pm_reset(m->pm);
     pic_reset(m->pic_master);
     pic_reset(m->pic_slave);
     pit_reset(m->pit);
@@ -157,6 +204,15 @@ void pc_board_destroy(struct machine *m)
         chardev_close(m->debugcon_cd);
     if (m->debug_exit)
         debug_exit_free(m->debug_exit);
+    if (m->fw_debug)
+        debugcon_free(m->fw_debug);
+    if (m->fw_debug_cd)
+        chardev_close(m->fw_debug_cd);
+    fw_cfg_free(m->fw_cfg);
+    piix4_pm_free(m->pm);
+    piix3_free(m->piix3);
+    i440fx_free(m->i440fx);
+    pci_bus_free(m->pci);
     if (m->port92)
         port92_free(m->port92);
     if (m->kbc)

@@ -17,6 +17,7 @@ static const struct {
     {"guest_errors", LOG_GUEST_ERRORS,
      "show guest actions the emulator does not support or that are invalid"},
     {"stats", LOG_STATS, "print translator statistics at exit"},
+    {"firmware", LOG_FIRMWARE, "show the BIOS's debug output (SeaBIOS writes it to port 0x402)"},
 };
 
 int log_parse_mask(const char *list, unsigned *mask, int *help, char *err, size_t errlen)

@@ -17,7 +17,9 @@ static void usage(FILE *f)
                "A full-system x86 PC emulator with dynamic binary translation.\n\n"
                "  -m SIZE              guest RAM in MB (suffixes M, G; default 128)\n"
                "  -cpu MODEL           386, 486, pentium, pentium2 (default); -cpu help lists them\n"
-               "  -kernel FILE         boot a Multiboot kernel (ELF or a.out kludge)\n"
+               "  -bios FILE           BIOS image (default: bios.bin from -L, else SeaBIOS from Debian)\n"
+               "  -L DIR               directory to look up BIOS images in\n"
+               "  -kernel FILE         boot a Multiboot kernel (ELF or a.out kludge) without a BIOS\n"
                "  -append STRING       kernel command line\n"
                "  -initrd A[,B...]     Multiboot modules\n"
                "  -serial DEV          next COM port: stdio, file:PATH, none (up to 4)\n"
@@ -97,9 +99,9 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             snprintf(err, errlen, "%s: unexpected argument (options start with -; see -h)", argv[i]);
             return OPT_ERROR;
         }
-        static const char *const with_value[] = {"-m",      "-cpu",    "-kernel",   "-append",
-                                                 "-initrd", "-serial", "-debugcon", "-display",
-                                                 "-device", "-d",      "-D"};
+        static const char *const with_value[] = {"-m",      "-cpu",      "-kernel",  "-append", "-initrd",
+                                                 "-serial", "-debugcon", "-display", "-device", "-d",
+                                                 "-D",      "-bios",     "-L"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(a, with_value[k]))
@@ -148,6 +150,12 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             if (check_readable("-kernel", v, err, errlen))
                 return OPT_ERROR;
             c->kernel = v;
+        } else if (!strcmp(a, "-bios")) {
+            if (check_readable("-bios", v, err, errlen))
+                return OPT_ERROR;
+            c->bios = v;
+        } else if (!strcmp(a, "-L")) {
+            c->bios_dir = v;
         } else if (!strcmp(a, "-append")) {
             c->append = v;
         } else if (!strcmp(a, "-initrd")) {
