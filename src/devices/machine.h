@@ -28,6 +28,13 @@ struct machine_config {
     unsigned log_mask;
     FILE *log;
     bool print_stats;
+    /* drives: image paths, NULL = none */
+    const char *fd[2];   /* A:, B: */
+    const char *hd[4];   /* primary master/slave, secondary master/slave */
+    bool hd_is_cdrom[4]; /* -cdrom / media=cdrom */
+    bool hd_readonly[4], fd_readonly[2];
+    bool snapshot;      /* writes go to memory, never to the images */
+    char boot_order[4]; /* QEMU letters: a floppy, c disk, d CD-ROM; "" = "cad" */
 };
 
 struct bus;

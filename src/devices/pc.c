@@ -92,6 +92,20 @@ static void cmos_memory_sizes(struct machine *m)
     rtc_cmos_write(m->rtc, 0x35, (uint8_t)(above16 >> 8));
 }
 
+/* Boot order for the BIOS: CMOS 3Dh holds the first two devices (low
+ * nibble first), 38h bits 7:4 the third, with 1 = floppy, 2 = hard disk,
+ * 3 = CD-ROM.  SeaBIOS reads these on QEMU-style boards; bit 0 of 38h
+ * clear keeps the floppy boot-signature check. */
+static void cmos_boot_order(struct machine *m)
+{
+    const char *order = m->cfg.boot_order[0] ? m->cfg.boot_order : "cad";
+    uint8_t code[3] = {0, 0, 0};
+    for (int i = 0; i < 3 && order[i]; i++)
+        code[i] = order[i] == 'a' ? 1 : order[i] == 'c' ? 2 : order[i] == 'd' ? 3 : 0;
+    rtc_cmos_write(m->rtc, 0x3D, (uint8_t)(code[0] | (code[1] << 4)));
+    rtc_cmos_write(m->rtc, 0x38, (uint8_t)(code[2] << 4));
+}
+
 int pc_board_init(struct machine *m, char *err, size_t errlen)
 {
     struct bus *bus = m->bus;
@@ -115,7 +129,8 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the PC devices: %s", bus_error(bus));
         return -1;
     }
-    cmos_memory_sizes(m);
+        cmos_memory_sizes(m);
+    cmos_boot_order(m);
 
     /* the PCI side: i440FX host bridge at 00.0, PIIX3 at 01.0, PIIX4 PM at 01.3 (SCI on IRQ 9) */
     m->pci = pci_bus_new(bus);

@@ -14,9 +14,11 @@ int main(int argc, char **argv)
     char err[512];
     switch (options_parse(argc, argv, &o, err, sizeof err)) {
     case OPT_EXIT_OK:
+        options_free(&o);
         return 0;
     case OPT_ERROR:
         fprintf(stderr, "dynapc: %s\n", err);
+        options_free(&o);
         return 2;
     case OPT_RUN:
         break;
@@ -48,5 +50,6 @@ int main(int argc, char **argv)
     free(m);
     if (log != stderr)
         fclose(log);
+    options_free(&o);
     return status;
 }

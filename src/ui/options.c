@@ -19,6 +19,10 @@ static void usage(FILE *f)
                "  -cpu MODEL           386, 486, pentium, pentium2 (default); -cpu help lists them\n"
                "  -bios FILE           BIOS image (default: bios.bin from -L, else SeaBIOS from Debian)\n"
                "  -L DIR               directory to look up BIOS images in\n"
+               "  -fda/-fdb FILE       floppy images; -hda..-hdd FILE disk images; -cdrom FILE ISO image\n"
+               "  -drive file=F,if=ide|floppy,index=N,media=disk|cdrom,readonly=on\n"
+               "  -boot ORDER          boot order: letters a (floppy), c (disk), d (CD-ROM); default cad\n"
+               "  -snapshot            writes go to memory, never to the images\n"
                "  -kernel FILE         boot a Multiboot kernel (ELF or a.out kludge) without a BIOS\n"
                "  -append STRING       kernel command line\n"
                "  -initrd A[,B...]     Multiboot modules\n"
@@ -64,6 +68,99 @@ static int check_readable(const char *flag, const char *path, char *err, size_t 
     return 0;
 }
 
+/* -boot ORDER or -boot order=ORDER: QEMU's drive letters a (floppy), c (first
+ * hard disk), d (CD-ROM); up to three */
+static int parse_boot(struct machine_config *c, const char *v, char *err, size_t errlen)
+{
+    const char *order = !strncmp(v, "order=", 6) ? v + 6 : v;
+    size_t n = strcspn(order, ",");
+    if (n == 0 || n > 3 || strspn(order, "acd") < n) {
+        snprintf(err, errlen, "-boot %s: bad boot order (up to three of the letters a, c, d)", v);
+        return -1;
+    }
+    memcpy(c->boot_order, order, n);
+    c->boot_order[n] = 0;
+    return 0;
+}
+
+/* -drive file=PATH[,if=ide|floppy][,index=N][,media=disk|cdrom][,format=raw][,readonly=on|off] */
+static int parse_drive(struct options *o, const char *v, char *err, size_t errlen)
+{
+    struct machine_config *c = &o->cfg;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", v);
+    const char *file = NULL, *iface = "ide";
+    int index = -1, cdrom = 0, ro = 0;
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            snprintf(err, errlen, "-drive %s: '%s' is not key=value", v, kv);
+            return -1;
+        }
+        *eq = 0;
+        const char *val = eq + 1;
+        if (!strcmp(kv, "file"))
+            file = val;
+        else if (!strcmp(kv, "if"))
+            iface = val;
+        else if (!strcmp(kv, "index"))
+            index = atoi(val);
+        else if (!strcmp(kv, "media"))
+            cdrom = !strcmp(val, "cdrom");
+        else if (!strcmp(kv, "readonly"))
+            ro = !strcmp(val, "on");
+        else if (!strcmp(kv, "format") && !strcmp(val, "raw"))
+            ;
+        else {
+            snprintf(err, errlen,
+                     "-drive %s: unsupported '%s=%s' (file, if, index, media, format=raw, readonly)", v, kv,
+                     val);
+            return -1;
+        }
+    }
+    if (!file) {
+        snprintf(err, errlen, "-drive %s: needs file=PATH", v);
+        return -1;
+    }
+    if (check_readable("-drive", file, err, errlen))
+        return -1;
+    if (o->nowned == (int)(sizeof o->owned / sizeof o->owned[0])) {
+        snprintf(err, errlen, "-drive %s: too many drives", v);
+        return -1;
+    }
+    char *path = strdup(file);
+    if (!path) {
+        snprintf(err, errlen, "-drive %s: out of memory", v);
+        return -1;
+    }
+    o->owned[o->nowned++] = path;
+    if (!strcmp(iface, "floppy")) {
+        int i = index < 0 ? (c->fd[0] ? 1 : 0) : index;
+        if (i > 1) {
+            snprintf(err, errlen, "-drive %s: floppy index must be 0 or 1", v);
+            return -1;
+        }
+        c->fd[i] = path;
+        c->fd_readonly[i] = ro;
+    } else if (!strcmp(iface, "ide")) {
+        int i = index;
+        for (int k = 0; i < 0 && k < 4; k++)
+            if (!c->hd[k])
+                i = k;
+        if (i < 0 || i > 3) {
+            snprintf(err, errlen, "-drive %s: IDE index must be 0 to 3", v);
+            return -1;
+        }
+        c->hd[i] = path;
+        c->hd_is_cdrom[i] = cdrom;
+        c->hd_readonly[i] = ro || cdrom;
+    } else {
+        snprintf(err, errlen, "-drive %s: unsupported interface '%s' (ide, floppy)", v, iface);
+        return -1;
+    }
+    return 0;
+}
+
 enum options_result options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
@@ -84,6 +181,10 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             printf("dynapc %s\n", DYNAPC_VERSION);
             return OPT_EXIT_OK;
         }
+        if (!strcmp(a, "-snapshot")) {
+            c->snapshot = true;
+            continue;
+        }
         if (!strcmp(a, "-no-reboot")) {
             c->no_reboot = true;
             continue;
@@ -99,9 +200,10 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             snprintf(err, errlen, "%s: unexpected argument (options start with -; see -h)", argv[i]);
             return OPT_ERROR;
         }
-        static const char *const with_value[] = {"-m",      "-cpu",      "-kernel",  "-append", "-initrd",
-                                                 "-serial", "-debugcon", "-display", "-device", "-d",
-                                                 "-D",      "-bios",     "-L"};
+        static const char *const with_value[] = {
+            "-m",      "-cpu", "-kernel", "-append", "-initrd", "-serial", "-debugcon", "-display",
+            "-device", "-d",   "-D",      "-bios",   "-L",      "-fda",    "-fdb",      "-hda",
+            "-hdb",    "-hdc", "-hdd",    "-cdrom",  "-boot",   "-drive"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(a, with_value[k]))
@@ -154,6 +256,26 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             if (check_readable("-bios", v, err, errlen))
                 return OPT_ERROR;
             c->bios = v;
+        } else if (!strcmp(a, "-fda") || !strcmp(a, "-fdb")) {
+            if (check_readable(a, v, err, errlen))
+                return OPT_ERROR;
+            c->fd[a[3] - 'a'] = v;
+        } else if (!strcmp(a, "-hda") || !strcmp(a, "-hdb") || !strcmp(a, "-hdc") || !strcmp(a, "-hdd")) {
+            if (check_readable(a, v, err, errlen))
+                return OPT_ERROR;
+            c->hd[a[3] - 'a'] = v;
+            c->hd_is_cdrom[a[3] - 'a'] = false;
+        } else if (!strcmp(a, "-cdrom")) {
+            if (check_readable("-cdrom", v, err, errlen))
+                return OPT_ERROR;
+            c->hd[2] = v; /* secondary master, as QEMU does */
+            c->hd_is_cdrom[2] = true;
+        } else if (!strcmp(a, "-drive")) {
+            if (parse_drive(o, v, err, errlen))
+                return OPT_ERROR;
+        } else if (!strcmp(a, "-boot")) {
+            if (parse_boot(c, v, err, errlen))
+                return OPT_ERROR;
         } else if (!strcmp(a, "-L")) {
             c->bios_dir = v;
         } else if (!strcmp(a, "-append")) {
@@ -207,4 +329,11 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
         c->print_stats = (c->log_mask & LOG_STATS) != 0;
     }
     return OPT_RUN;
+}
+
+void options_free(struct options *o)
+{
+    for (int i = 0; i < o->nowned; i++)
+        free(o->owned[i]);
+    o->nowned = 0;
 }
