@@ -143,6 +143,17 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
                  m->pci ? pci_bus_error(m->pci) : "");
         return -1;
     }
+        for (int i = 0; i < 2; i++)
+        if (m->cfg.fd[i]) {
+            snprintf(err, errlen, "-fd%c %s: the floppy controller is not on this board yet", 'a' + i, m->cfg.fd[i]);
+            return -1;
+        }
+    for (int i = 0; i < 4; i++)
+        if (m->cfg.hd[i]) {
+            snprintf(err, errlen, "%s %s: the IDE controller is not on this board yet",
+                     m->cfg.hd_is_cdrom[i] ? "-cdrom" : "-hd", m->cfg.hd[i]);
+            return -1;
+        }
     if (m->cfg.log_mask & LOG_FIRMWARE) {
         m->fw_debug_cd = chardev_from_fd(fileno(m->cfg.log));
         m->fw_debug = m->fw_debug_cd ? debugcon_new(bus, 0x402, m->fw_debug_cd) : NULL;
