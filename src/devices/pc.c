@@ -129,7 +129,7 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the PC devices: %s", bus_error(bus));
         return -1;
     }
-        cmos_memory_sizes(m);
+    cmos_memory_sizes(m);
     cmos_boot_order(m);
 
     /* the PCI side: i440FX host bridge at 00.0, PIIX3 at 01.0, PIIX4 PM at 01.3 (SCI on IRQ 9) */
@@ -143,9 +143,10 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
                  m->pci ? pci_bus_error(m->pci) : "");
         return -1;
     }
-        for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++)
         if (m->cfg.fd[i]) {
-            snprintf(err, errlen, "-fd%c %s: the floppy controller is not on this board yet", 'a' + i, m->cfg.fd[i]);
+            snprintf(err, errlen, "-fd%c %s: the floppy controller is not on this board yet", 'a' + i,
+                     m->cfg.fd[i]);
             return -1;
         }
     for (int i = 0; i < 4; i++)
