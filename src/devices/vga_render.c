@@ -1,0 +1,393 @@
+/* vga_render.c - the current screen as 32-bit XRGB pixels (see vga.h).
+ *
+ * The standard VGA modes are drawn the way the CRTC scans memory: a 16-bit
+ * address counter that starts at the start address (plus byte panning),
+ * advances one per character clock (or every second/fourth with count-by-2/4),
+ * is turned into a plane offset by byte, word or doubleword addressing (and
+ * the CGA row-scan substitutions of CR17 bits 0-1), and steps by 2 x CR13
+ * after each character row; line compare restarts it at 0 (the split screen).
+ * Every character clock fetches one byte from each of the four planes.  The
+ * attribute controller turns those bytes into colour indices (text, 16-colour
+ * planar, CGA interleaved 2-bit, or 256-colour), applies horizontal pel
+ * panning, the palette registers and the colour select bits, and the DAC (with
+ * the pel mask) makes the colour.
+ *
+ * The image is at the mode's logical resolution: a scan line that the CRTC
+ * repeats (double scan, or the maximum scan line of a graphics mode) appears
+ * once, and a pixel the dot clock stretches (40-column text, 320-pixel
+ * modes) is one pixel.  FreeVGA's register pages are the reference for every
+ * bit used here. */
+#include "devices/vga_render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WIDTH  4096
+#define MAX_HEIGHT 4096
+
+enum render_kind { RK_BLANK, RK_TEXT, RK_PLANAR, RK_CGA4, RK_256, RK_VBE };
+
+/* what the CRTC and attribute controller settings mean for one frame */
+struct scan {
+    enum render_kind kind;
+    int width, height;
+    unsigned phys_lines; /* scan lines the CRTC displays */
+    unsigned repeat;     /* physical lines per image line */
+    unsigned cols;       /* character clocks per line */
+    unsigned dots;       /* pixels per character clock */
+    unsigned count_shift;
+    unsigned max_scan;
+    bool double_scan;
+    unsigned line_compare;
+    uint16_t start;
+    uint16_t row_step;
+    unsigned pan;
+    /* text */
+    uint32_t font_a, font_b; /* plane 2 offsets of the two character maps */
+    bool cursor_on, blink_on;
+};
+
+static uint8_t c6to8(uint8_t c)
+{
+    c &= 0x3F;
+    return (uint8_t)(c << 2 | c >> 4);
+}
+
+static uint32_t dac_rgb(const struct vga *v, unsigned idx)
+{
+    const uint8_t *e = &v->dac[(idx & 0xFF) * 3];
+    if (v->dispi[DISPI_ENABLE] & DISPI_8BIT_DAC)
+        return (uint32_t)e[0] << 16 | (uint32_t)e[1] << 8 | e[2];
+    return (uint32_t)c6to8(e[0]) << 16 | (uint32_t)c6to8(e[1]) << 8 | c6to8(e[2]);
+}
+
+/* attribute controller: 4-bit colour -> DAC index */
+static uint8_t attr_palette(const struct vga *v, unsigned c)
+{
+    c &= v->ar[0x12] & 0x0F; /* colour plane enable */
+    uint8_t p = v->ar[c];
+    if (v->ar[0x10] & 0x80) /* P5,P4 from the colour select register */
+        p = (uint8_t)((p & 0x0F) | (v->ar[0x14] & 0x03) << 4);
+    return (uint8_t)(p | (v->ar[0x14] & 0x0C) << 4);
+}
+
+/* the plane offset the CRTC reads for address counter value c on row scan rs */
+static uint32_t crtc_address(const struct vga *v, uint16_t c, unsigned rs)
+{
+    uint32_t a;
+    if (v->cr[0x14] & 0x40) /* doubleword: MA13-MA12 wrap to the bottom */
+        a = (uint32_t)c << 2 | (c >> 14 & 3);
+    else if (!(v->cr[0x17] & 0x40)) /* word: MA15 or MA13 becomes bit 0 (CR17 bit 5) */
+        a = (uint32_t)c << 1 | ((v->cr[0x17] & 0x20 ? c >> 15 : c >> 13) & 1);
+    else
+        a = c;
+    if (!(v->cr[0x17] & 0x01)) /* CGA compatibility: row scan bit 0 on MA13 */
+        a = (a & ~0x2000u) | (rs & 1) << 13;
+    if (!(v->cr[0x17] & 0x02)) /* Hercules compatibility: row scan bit 1 on MA14 */
+        a = (a & ~0x4000u) | (rs >> 1 & 1) << 14;
+    return a & 0xFFFF;
+}
+
+static const uint8_t *plane_bytes(const struct vga *v, uint32_t plane_offset)
+{
+    return &v->vram[plane_offset * 4];
+}
+
+/* the 4-bit colour of the pixel that bit mask m selects in four plane bytes */
+static uint8_t planar_pixel(const uint8_t *p, unsigned m)
+{
+    return (uint8_t)((p[0] & m ? 1 : 0) | (p[1] & m ? 2 : 0) | (p[2] & m ? 4 : 0) | (p[3] & m ? 8 : 0));
+}
+
+static uint32_t font_base(unsigned sel)
+{
+    /* character map select: 0-3 = 0/16/32/48 KB, 4-7 = 8/24/40/56 KB */
+    return (sel & 3) * 0x4000u + (sel >> 2) * 0x2000u;
+}
+
+static void setup_scan(const struct vga *v, struct scan *s, uint64_t frame)
+{
+    memset(s, 0, sizeof *s);
+    s->cols = v->cr[0x01] + 1u;
+    s->phys_lines = (v->cr[0x12] | (v->cr[0x07] & 0x02) << 7 | (v->cr[0x07] & 0x40) << 3) + 1u;
+    s->max_scan = v->cr[0x09] & 0x1F;
+    s->double_scan = v->cr[0x09] & 0x80;
+    s->line_compare = v->cr[0x18] | (v->cr[0x07] & 0x10) << 4 | (v->cr[0x09] & 0x40) << 3;
+    s->start = (uint16_t)((v->cr[0x0C] << 8 | v->cr[0x0D]) + ((v->cr[0x08] >> 5) & 3));
+    s->row_step = (uint16_t)(2 * v->cr[0x13]);
+    s->count_shift = (v->cr[0x14] & 0x20) ? 2 : (v->cr[0x17] & 0x08) ? 1 : 0;
+    unsigned pan = v->ar[0x13] & 0x0F;
+
+    if (!(v->gr[6] & 0x01)) {
+        s->kind = RK_TEXT;
+        s->dots = (v->sr[1] & 0x01) ? 8 : 9;
+        /* 9-dot cells pan by 1-8 for 0-7 and not at all for 8; 8-dot cells by 0-7 */
+        s->pan = s->dots == 9 ? (pan >= 8 ? 0 : pan + 1) : pan & 7;
+        s->repeat = s->double_scan ? 2 : 1;
+        uint8_t sel = v->sr[3];
+        s->font_a = font_base((sel >> 2 & 3) | (sel >> 3 & 4));
+        s->font_b = font_base((sel & 3) | (sel >> 2 & 4));
+        /* cursor blinks every 16 frames, characters every 32 (FreeVGA, CRTC) */
+        s->cursor_on = !(frame & 8);
+        s->blink_on = !(frame & 16);
+    } else if (v->gr[5] & 0x40) {
+        s->kind = RK_256;
+        s->dots = 4;
+        s->pan = (pan & 7) >> 1;
+    } else {
+        s->kind = (v->gr[5] & 0x20) ? RK_CGA4 : RK_PLANAR;
+        s->dots = 8;
+        s->pan = pan & 7;
+    }
+    if (s->kind != RK_TEXT) {
+        /* graphics: every row scan of a character row shows the same memory
+         * unless the CGA substitution makes the row scan part of the address */
+        bool cga = !(v->cr[0x17] & 0x01) || !(v->cr[0x17] & 0x02);
+        s->repeat = (cga ? 1 : s->max_scan + 1) * (s->double_scan ? 2 : 1);
+    }
+    s->width = (int)(s->cols * s->dots);
+    s->height = (int)(s->phys_lines / s->repeat);
+    if (s->width < 16 || s->height < 16 || s->width > MAX_WIDTH || s->height > MAX_HEIGHT)
+        s->kind = RK_BLANK;
+}
+
+/* ---- one line of colour indices per kind ---- */
+
+static void text_line(const struct vga *v, const struct scan *s, uint16_t line_start, unsigned rs,
+                      uint8_t *idx)
+{
+    uint16_t cursor = (uint16_t)((v->cr[0x0E] << 8 | v->cr[0x0F]) + ((v->cr[0x0B] >> 5) & 3));
+    unsigned cstart = v->cr[0x0A] & 0x1F, cend = v->cr[0x0B] & 0x1F;
+    bool cursor_row = !(v->cr[0x0A] & 0x20) && s->cursor_on && rs >= cstart && rs <= cend;
+    bool blink_attr = v->ar[0x10] & 0x08;
+    bool line_graphics = v->ar[0x10] & 0x04;
+    bool underline_row = rs == (v->cr[0x14] & 0x1Fu);
+    unsigned n = s->cols + 1; /* one more for pel panning */
+    for (unsigned k = 0; k < n; k++) {
+        uint16_t c = (uint16_t)(line_start + (k >> s->count_shift));
+        const uint8_t *p = plane_bytes(v, crtc_address(v, c, rs));
+        uint8_t ch = p[0], at = p[1];
+        uint32_t glyph_at = ((at & 0x08) ? s->font_a : s->font_b) + ch * 32u + (rs & 31);
+        uint8_t glyph = plane_bytes(v, glyph_at & 0xFFFF)[2];
+        uint8_t fg = at & 0x0F, bg = at >> 4;
+        if (blink_attr) {
+            bg &= 7;
+            if ((at & 0x80) && !s->blink_on)
+                fg = bg;
+        }
+        /* attribute x000 x001 underlines (meant for monochrome; CR14 keeps it off-screen in colour modes) */
+        if (underline_row && (at & 0x77) == 0x01)
+            glyph = 0xFF;
+        bool ninth = s->dots == 9 && line_graphics && ch >= 0xC0 && ch <= 0xDF && (glyph & 1);
+        if (cursor_row && c == cursor) {
+            glyph = 0xFF;
+            ninth = true;
+        }
+        for (unsigned b = 0; b < 8; b++)
+            *idx++ = (glyph & (0x80 >> b)) ? fg : bg;
+        if (s->dots == 9)
+            *idx++ = ninth ? fg : bg;
+    }
+}
+
+static void graphics_line(const struct vga *v, const struct scan *s, uint16_t line_start, unsigned rs,
+                          uint8_t *idx)
+{
+    unsigned n = s->cols + 2;
+    for (unsigned k = 0; k < n; k++) {
+        uint16_t c = (uint16_t)(line_start + (k >> s->count_shift));
+        const uint8_t *p = plane_bytes(v, crtc_address(v, c, rs));
+        switch (s->kind) {
+        case RK_256:
+            memcpy(idx, p, 4);
+            idx += 4;
+            break;
+        case RK_CGA4:
+            /* shift register interleave: 2-bit pixels, plane 0 then plane 1,
+             * with planes 2/3 supplying bits 2-3 the same way */
+            for (unsigned i = 0; i < 8; i++) {
+                unsigned lo = i < 4 ? p[0] : p[1], hi = i < 4 ? p[2] : p[3];
+                unsigned sh = 6 - 2 * (i & 3);
+                *idx++ = (uint8_t)((lo >> sh & 3) | (hi >> sh & 3) << 2);
+            }
+            break;
+        default:
+            for (unsigned b = 0; b < 8; b++)
+                *idx++ = planar_pixel(p, 0x80u >> b);
+            break;
+        }
+    }
+}
+
+/* ---- whole frames ---- */
+
+static bool fb_size(struct vga *v, int w, int h)
+{
+    size_t need = (size_t)w * (size_t)h;
+    if (need > v->fb_cap) {
+        uint32_t *fb = realloc(v->fb, need * sizeof *fb);
+        if (!fb)
+            return false;
+        v->fb = fb;
+        v->fb_cap = need;
+    }
+    v->fb_w = w;
+    v->fb_h = h;
+    return true;
+}
+
+static void render_vga(struct vga *v, const struct scan *s)
+{
+    uint32_t lut[256];
+    for (unsigned i = 0; i < 256; i++)
+        lut[i] = dac_rgb(v, (s->kind == RK_256 ? i : attr_palette(v, i)) & v->pel_mask);
+    /* the widest line plus what panning and the extra character clocks add */
+    uint8_t idx[MAX_WIDTH + 64];
+    uint16_t line_start = s->start;
+    unsigned rs = v->cr[0x08] & 0x1F; /* preset row scan */
+    bool sub = false, split = false;
+    for (unsigned y = 0; y < s->phys_lines; y++) {
+        if (y % s->repeat == 0 && (int)(y / s->repeat) < s->height) {
+            if (s->kind == RK_TEXT)
+                text_line(v, s, line_start, rs, idx);
+            else
+                graphics_line(v, s, line_start, rs, idx);
+            /* AR10 bit 5: the part below the split is not panned */
+            unsigned pan = split && (v->ar[0x10] & 0x20) ? 0 : s->pan;
+            uint32_t *out = v->fb + (size_t)(y / s->repeat) * (size_t)s->width;
+            for (int x = 0; x < s->width; x++)
+                out[x] = lut[idx[x + pan]];
+        }
+        if (y == s->line_compare) {
+            line_start = 0;
+            rs = 0;
+            sub = false;
+            split = true;
+            continue;
+        }
+        if (s->double_scan && !sub) {
+            sub = true;
+            continue;
+        }
+        sub = false;
+        if (rs >= s->max_scan) {
+            rs = 0;
+            line_start = (uint16_t)(line_start + s->row_step);
+        } else {
+            rs++;
+        }
+    }
+}
+
+static uint32_t vbe_pixel(const struct vga *v, const uint32_t *lut, uint32_t a, unsigned bpp, unsigned x)
+{
+    const uint8_t *m = v->vram;
+    switch (bpp) {
+    case 8:
+        return a < VGA_VRAM_SIZE ? lut[m[a]] : 0;
+    case 15:
+    case 16: {
+        if (a + 1 >= VGA_VRAM_SIZE)
+            return 0;
+        unsigned p = m[a] | m[a + 1] << 8;
+        unsigned r, g, b;
+        if (bpp == 15) {
+            r = p >> 10 & 0x1F;
+            g = (p >> 5 & 0x1F) << 1 | (p >> 9 & 1);
+            b = p & 0x1F;
+        } else {
+            r = p >> 11;
+            g = p >> 5 & 0x3F;
+            b = p & 0x1F;
+        }
+        return (uint32_t)((r << 3 | r >> 2) << 16 | (g << 2 | g >> 4) << 8 | (b << 3 | b >> 2));
+    }
+    case 24:
+        return a + 2 < VGA_VRAM_SIZE ? (uint32_t)m[a + 2] << 16 | (uint32_t)m[a + 1] << 8 | m[a] : 0;
+    case 32:
+        return a + 3 < VGA_VRAM_SIZE ? (uint32_t)m[a + 2] << 16 | (uint32_t)m[a + 1] << 8 | m[a] : 0;
+    default: { /* 4: planar, a is the plane offset of the byte holding pixel x */
+        if (a >= VGA_VRAM_SIZE / 4)
+            return 0;
+        return lut[planar_pixel(&m[a * 4], 0x80u >> (x & 7))];
+    }
+    }
+}
+
+static void render_vbe(struct vga *v)
+{
+    unsigned w = v->dispi[DISPI_XRES], h = v->dispi[DISPI_YRES], bpp = v->dispi[DISPI_BPP];
+    uint32_t pitch = vga_dispi_pitch(v);
+    uint32_t lut[256];
+    for (unsigned i = 0; i < 256; i++)
+        lut[i] = dac_rgb(v, bpp == 4 ? attr_palette(v, i) : i);
+    unsigned x0 = v->dispi[DISPI_X_OFFSET], y0 = v->dispi[DISPI_Y_OFFSET];
+    unsigned bytespp = (bpp + 7) / 8;
+    for (unsigned y = 0; y < h; y++) {
+        uint32_t *out = v->fb + (size_t)y * w;
+        if (bpp == 4) {
+            /* one plane byte holds 8 pixels; a line is pitch/4 plane bytes */
+            uint64_t row = (uint64_t)(y0 + y) * (pitch / 4);
+            for (unsigned x = 0; x < w; x++) {
+                uint64_t a = row + (x0 + x) / 8;
+                out[x] = vbe_pixel(v, lut, a > UINT32_MAX ? UINT32_MAX : (uint32_t)a, 4, x0 + x);
+            }
+            continue;
+        }
+        uint64_t row = (uint64_t)(y0 + y) * pitch + (uint64_t)x0 * bytespp;
+        for (unsigned x = 0; x < w; x++) {
+            uint64_t a = row + (uint64_t)x * bytespp;
+            out[x] = a >= VGA_VRAM_SIZE ? 0 : vbe_pixel(v, lut, (uint32_t)a, bpp, x);
+        }
+    }
+}
+
+void vga_render(struct vga *v, struct vga_frame *out)
+{
+    struct vga_timing t;
+    vga_get_timing(v, &t);
+    uint64_t frame = timerq_now(v->tq) / t.frame_ns;
+
+    struct scan s;
+    int w, h, blink = -1;
+    if (vga_dispi_enabled(v)) {
+        /* XRES/YRES may be rewritten while enabled; 0 shows nothing */
+        w = v->dispi[DISPI_XRES];
+        h = v->dispi[DISPI_YRES];
+        s.kind = w && h ? RK_VBE : RK_BLANK;
+        if (!w || !h) {
+            w = 640;
+            h = 480;
+        }
+    } else {
+        setup_scan(v, &s, frame);
+        /* screen off: palette address source clear (AR index bit 5) or SR01 bit 5 */
+        if (!(v->ar_index & 0x20) || (v->sr[1] & 0x20))
+            s.kind = RK_BLANK;
+        if (s.kind == RK_BLANK) {
+            w = s.width >= 16 && s.width <= MAX_WIDTH ? s.width : 640;
+            h = s.height >= 16 && s.height <= MAX_HEIGHT ? s.height : 480;
+        } else {
+            w = s.width;
+            h = s.height;
+        }
+        if (s.kind == RK_TEXT)
+            blink = s.cursor_on | s.blink_on << 1;
+    }
+
+    bool changed = v->dirty || blink != v->last_blink || w != v->fb_w || h != v->fb_h || !v->fb;
+    if (changed && fb_size(v, w, h)) {
+        if (s.kind == RK_VBE)
+            render_vbe(v);
+        else if (s.kind == RK_BLANK)
+            memset(v->fb, 0, (size_t)w * (size_t)h * sizeof *v->fb);
+        else
+            render_vga(v, &s);
+        v->dirty = false;
+        v->last_blink = blink;
+    }
+    out->pixels = v->fb;
+    out->width = v->fb_w;
+    out->height = v->fb_h;
+    out->dirty = changed;
+}
