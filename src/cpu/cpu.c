@@ -6,6 +6,7 @@
 
 #include "devices/physmem.h"
 #include "cpu/ops.h"
+#include "cpu/x87.h"
 #include "translate/tb.h"
 
 #define CODE_ARENA_BYTES (64u << 20)
@@ -116,9 +117,7 @@ void cpu_reset(struct cpu *cpu)
     cpu->idtr.limit = 0xFFFF;
     cpu->ldtr = (struct seg){.limit = 0xFFFF, .attr = 0x82};
     cpu->tr = (struct seg){.limit = 0xFFFF, .attr = 0x8B};
-    cpu->fpu_cw = 0x40;
-    cpu->fpu_sw = 0;
-    cpu->fpu_tw = 0x5555;
+    x87_reset(cpu);
     cpu->halted = 0;
     cpu->inhibit_irq = 0;
     cpu->shutdown = 0;

@@ -42,8 +42,12 @@ struct cpu_host {
     struct bus *bus;
     int (*intr_ack)(void *opaque);  /* INTA: returns the vector */
     void (*shutdown)(void *opaque); /* triple fault */
-    FILE *log;                      /* -D file or stderr */
-    unsigned log_mask;              /* LOG_* */
+    /* FERR# (x87 error in MS-DOS compatibility mode, CR0.NE = 0): the board
+     * routes it to IRQ13.  May be NULL (then FERR# goes nowhere and the CPU
+     * does not wait for the interrupt). */
+    void (*ferr)(void *opaque, int level);
+    FILE *log;         /* -D file or stderr */
+    unsigned log_mask; /* LOG_* */
 };
 
 enum cpu_exit { CPU_EXIT_BUDGET, CPU_EXIT_HALT, CPU_EXIT_REQUEST, CPU_EXIT_SHUTDOWN };
@@ -85,6 +89,9 @@ void cpu_request_exit(struct cpu *cpu); /* safe from device callbacks */
 void cpu_get_regs(const struct cpu *cpu, struct cpu_regs *r);
 void cpu_set_regs(struct cpu *cpu, const struct cpu_regs *r);
 bool cpu_halted(const struct cpu *cpu);
+/* IGNNE#: the board asserts it when port F0h is written (and lowers IRQ13
+ * itself); the CPU drops it again when FERR# goes away (FNCLEX, FNINIT...) */
+void cpu_set_ignne(struct cpu *cpu, int level);
 /* the board calls this when the A20 gate changes */
 void cpu_a20_changed(struct cpu *cpu);
 const struct cpu_stats *cpu_stats(const struct cpu *cpu);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/f80.h"
 
 #if defined(__GNUC__)
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -200,6 +201,22 @@ static inline void seg_cache(struct seg *s)
     s->fast_end = ((s->attr & 0x84) == 0x80 && s->limit >= 3) ? s->limit - 2 : 0;
 }
 
+/* x87 FPU state (x87.c).  MMX registers are the significands of the
+ * physical registers (MMi = st[i].mant). */
+struct fpu {
+    f80 st[8];          /* physical registers R0..R7 */
+    uint16_t cw;        /* control word */
+    uint16_t sw;        /* status word; TOP (bits 11-13) lives in top */
+    uint8_t top;        /* stack top: ST(i) is st[(top + i) & 7] */
+    uint8_t valid;      /* bit i: Ri is not empty (the tag word's 11) */
+    uint16_t fop;       /* last non-control opcode (11 bits) */
+    uint16_t fcs, fds;  /* selectors of the last instruction and memory operand */
+    uint32_t fip, fdp;  /* their offsets */
+    struct f80_env env; /* rounding, precision and unmasked exceptions from cw */
+    uint8_t ferr;       /* FERR# asserted (MS-DOS compatibility mode, CR0.NE = 0) */
+    uint8_t ignne;      /* IGNNE# asserted by the board (port F0 written) */
+};
+
 struct cpu {
     /* hot state first */
     uint32_t r[9]; /* EAX..EDI; r[8] is always 0 (EA "no register") */
@@ -224,7 +241,7 @@ struct cpu {
     uint64_t msr_perfctr[2], msr_evntsel[2];
     int walk_global; /* G bit of the last successful page walk */
     int nmi_pending, nmi_blocked;
-    uint16_t fpu_cw, fpu_sw, fpu_tw;
+    struct fpu fpu;
 
     int intr_line;
     volatile int exit_request;

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "cpu/x87.h"
+
 struct dstate {
     int max_len; /* 15 bytes; 10 on the 286 (80286 manual, "Instruction length limit") */
     const struct fetch *f;
@@ -420,27 +422,9 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
     if (def->flags & IF_RM2REG && !op->is_mem)
         op->reg = op->rm;
     if (def->flags & IF_X87) {
-        set_invalid(op);
-        /* x87 control instructions; arithmetic comes with the FPU issue */
-        uint8_t esc = b & 7, r = (modrm >> 3) & 7;
-        int known = -1;
-        if (esc == 3 && modrm == 0xE3)
-            known = 0;
-        else if (esc == 3 && modrm == 0xE2)
-            known = 5;
-        else if (esc == 7 && modrm == 0xE0)
-            known = 1;
-        else if (esc == 1 && op->is_mem && r == 7)
-            known = 2;
-        else if (esc == 1 && op->is_mem && r == 5)
-            known = 3;
-        else if (esc == 5 && op->is_mem && r == 7)
-            known = 4;
-        if (known >= 0) {
-            op->sub = (uint8_t)known;
-            op->fn = sel_x87_ctl(op);
-            d->def = def;
-        } else {
+        op->fn = x87_select(op, b, modrm, model);
+        if (!op->fn) {
+            set_invalid(op);
             d->def = NULL;
         }
         return DEC_OK;

@@ -3,6 +3,8 @@
  * are invalid (#UD). */
 #include "cpu/insn_table.h"
 
+#include "cpu/x87.h"
+
 #define I(m, a, b, c, sz, sub, fl, sel)                                                                      \
     {                                                                                                        \
         m, {OPN_##a, OPN_##b, OPN_##c}, sz, sub, fl, sel, NULL                                               \
@@ -137,6 +139,16 @@ static const struct insn_def grp8[8] = {
     I("btr", Ev, Ib, NONE, SZ_V, 6, IF_LOCK, sel_bt),
     I("btc", Ev, Ib, NONE, SZ_V, 7, IF_LOCK, sel_bt),
 };
+static const struct insn_def grp15[8] = {
+    I("fxsave", M, NONE, NONE, SZ_V, 0, IF_686, sel_fxsave),
+    I("fxrstor", M, NONE, NONE, SZ_V, 1, IF_686, sel_fxsave),
+    BAD,
+    BAD,
+    BAD,
+    BAD,
+    BAD,
+    BAD,
+};
 static const struct insn_def grp9[8] = {
     BAD, I("cmpxchg8b", M, NONE, NONE, SZ_D, 0, IF_LOCK | IF_586, sel_cmpxchg8b), BAD, BAD, BAD, BAD, BAD,
     BAD,
@@ -255,7 +267,7 @@ const struct insn_def insn_map1[256] = {
     [0x98] = I("cbw", NONE, NONE, NONE, SZ_V, 0, 0, sel_cbw),
     [0x99] = I("cwd", NONE, NONE, NONE, SZ_V, 0, 0, sel_cwd),
     [0x9A] = I("callf", Ap, NONE, NONE, SZ_V, 0, IF_END, sel_call_far),
-    [0x9B] = I("fwait", NONE, NONE, NONE, SZ_NONE, 6, 0, sel_x87_ctl),
+    [0x9B] = I("fwait", NONE, NONE, NONE, SZ_NONE, 0, 0, sel_fwait),
     [0x9C] = I("pushf", NONE, NONE, NONE, SZ_V, 0, 0, sel_pushf),
     [0x9D] = I("popf", NONE, NONE, NONE, SZ_V, 0, IF_STOP, sel_popf),
     [0x9E] = I("sahf", NONE, NONE, NONE, SZ_NONE, 5, 0, sel_flagop),
@@ -441,6 +453,7 @@ const struct insn_def insn_map2[256] = {
     [0xAB] = I("bts", Ev, Gv, NONE, SZ_V, 5, IF_LOCK, sel_bt),
     [0xAC] = I("shrd", Ev, Gv, Ib, SZ_V, 1, 0, sel_shd),
     [0xAD] = I("shrd", Ev, Gv, CL, SZ_V, 1, 0, sel_shd),
+    [0xAE] = G("grp15", grp15),
     [0xAF] = I("imul", Gv, Ev, NONE, SZ_V, 0, 0, sel_imul_GE),
     [0xB0] = I("cmpxchg", Eb, Gb, NONE, SZ_B, 0, IF_LOCK | IF_486, sel_cmpxchg),
     [0xB1] = I("cmpxchg", Ev, Gv, NONE, SZ_V, 0, IF_LOCK | IF_486, sel_cmpxchg),

@@ -160,8 +160,6 @@ op_fn sel_msr(const struct op *op); /* sub 0 RDMSR 1 WRMSR */
 op_fn sel_clts(const struct op *op);
 op_fn sel_cache(const struct op *op);   /* INVD/WBINVD: no cache to model */
 op_fn sel_lar_lsl(const struct op *op); /* sub 0 LAR 1 LSL */
-/* x87 control; sub: 0 FNINIT 1 FNSTSW AX 2 FNSTCW m 3 FLDCW m 4 FNSTSW m 5 FNCLEX 6 FWAIT */
-op_fn sel_x87_ctl(const struct op *op);
 op_fn sel_arpl(const struct op *op);
 op_fn sel_rdpmc(const struct op *op);
 op_fn sel_sysenter(const struct op *op); /* sub 0 SYSENTER, 1 SYSEXIT */

@@ -1,6 +1,6 @@
 /* ops_system.c - system instructions: HLT, CLI/STI, IN/OUT, MOV CRn/DRn,
  * descriptor-table and task-register loads and stores, CPUID, RDTSC,
- * RDMSR/WRMSR, CLTS, INVD/WBINVD, LAR/LSL, and x87 control. */
+ * RDMSR/WRMSR, CLTS, INVD/WBINVD, LAR/LSL.  (x87 control is in x87.c.) */
 #include "cpu/ops.h"
 
 #include <time.h>
@@ -341,15 +341,18 @@ op_fn sel_lar_lsl(const struct op *op)
 }
 
 /* CPUID: only the features this CPU really implements are advertised.
- * x87 (FPU), MMX, VME, DE and SEP are added as they land. */
+ * VME and DE are added as they land. */
 enum {
+    CPUID_FPU = 1u << 0,
     CPUID_PSE = 1u << 3,
     CPUID_TSC = 1u << 4,
     CPUID_MSR = 1u << 5,
     CPUID_CX8 = 1u << 8,
     CPUID_SEP = 1u << 11,
     CPUID_PGE = 1u << 13,
-    CPUID_CMOV = 1u << 15
+    CPUID_CMOV = 1u << 15,
+    CPUID_MMX = 1u << 23,
+    CPUID_FXSR = 1u << 24,
 };
 
 static const struct op *cpuid(struct cpu *cpu, const struct op *op)
@@ -357,22 +360,23 @@ static const struct op *cpuid(struct cpu *cpu, const struct op *op)
     uint32_t leaf = cpu->r[R_EAX];
     uint32_t a = 0, b = 0, c = 0, d = 0;
     uint32_t sig;
-    uint32_t feat = CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8;
+    uint32_t feat = CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8;
     switch (cpu->model) {
     case CPU_MODEL_486:
         sig = 0x0480;
-        feat = 0;
+        feat = CPUID_FPU;
         break;
     case CPU_MODEL_PENTIUM_MMX:
         sig = 0x0544;
-        break; /* P55C */
+        feat |= 0; /* MMX: set when mmx.c lands */
+        break;     /* P55C */
     case CPU_MODEL_PENTIUM:
         sig = 0x0543;
         feat |= 0;
         break;
     default:
         sig = 0x0634;
-        feat |= CPUID_PGE | CPUID_CMOV | CPUID_SEP;
+        feat |= CPUID_PGE | CPUID_CMOV | CPUID_SEP | CPUID_FXSR;
         break; /* Pentium II Klamath */
     }
     if (leaf == 0) {
@@ -504,48 +508,6 @@ op_fn sel_cache(const struct op *op)
 {
     (void)op;
     return cache;
-}
-
-/* x87 control instructions; arithmetic comes with the FPU issue.
- * CR0.EM or CR0.TS make every ESC instruction raise #NM (SDM 2.5). */
-static const struct op *x87_ctl(struct cpu *cpu, const struct op *op)
-{
-    if (op->sub == 6) { /* FWAIT: #NM only if TS and MP */
-        if ((cpu->cr0 & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP))
-            cpu_fault(cpu, op, EXC_NM, 0, 0);
-        return op + 1;
-    }
-    if (cpu->cr0 & (CR0_EM | CR0_TS))
-        cpu_fault(cpu, op, EXC_NM, 0, 0);
-    switch (op->sub) {
-    case 0:
-        cpu->fpu_cw = 0x037F;
-        cpu->fpu_sw = 0;
-        cpu->fpu_tw = 0xFFFF;
-        break;
-    case 1:
-        reg_set(cpu, R_EAX, 2, cpu->fpu_sw);
-        break;
-    case 2:
-        mem_write(cpu, op, op_lin_w(cpu, op, 2), cpu->fpu_cw, 2);
-        break;
-    case 3:
-        cpu->fpu_cw = (uint16_t)(mem_read(cpu, op, op_lin(cpu, op, 2), 2) | 0x40);
-        break;
-    case 4:
-        mem_write(cpu, op, op_lin_w(cpu, op, 2), cpu->fpu_sw, 2);
-        break;
-    default:
-        cpu->fpu_sw &= 0x7F00;
-        break;
-    }
-    return op + 1;
-}
-
-op_fn sel_x87_ctl(const struct op *op)
-{
-    (void)op;
-    return x87_ctl;
 }
 
 /* ARPL Ew, Gw: raise the RPL of a selector to that of another (protected mode only) */

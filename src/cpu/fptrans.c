@@ -1,0 +1,831 @@
+/* fptrans.c - FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1 in
+ * integer arithmetic (see fptrans.h).
+ *
+ * Every result is computed in a small multi-precision float (256-bit
+ * significand in 32-bit words, so the same code runs on 32-bit hosts) and
+ * rounded once to the 64-bit x87 format.  The functions are evaluated by
+ * series after argument reduction:
+ *  - sin/cos/tan: the x87 reduces by a 66-bit approximation of pi (SDM Vol. 1
+ *    8.3.10: "an internal value of pi with 66 significant bits"), exactly:
+ *    x - k * P/2 is formed without error, and the series then run on that
+ *    exact remainder, so for large arguments the results follow the
+ *    hardware's pi and not the true one;
+ *  - atan: three argument halvings, then the Taylor series;
+ *  - log2: the atanh series on the significand in [sqrt(1/2), sqrt(2));
+ *  - 2^x - 1: the expm1 Taylor series of x * ln 2.
+ * Only the special cases can have exact results; they are handled
+ * explicitly, through f80.c where the x87's rules are the IEEE ones
+ * (multiplication by zero or infinity, NaN propagation). */
+#include "cpu/fptrans.h"
+
+#include <stddef.h>
+
+#define BIAS  16383
+#define J_BIT 0x8000000000000000ull
+#define NW    8 /* 32-bit words of significand */
+
+/* value = (-1)^sign * 0.w[0]w[1]... * 2^exp; w[0] has its top bit set, or
+ * every word is zero */
+struct mp {
+    bool sign;
+    int32_t exp;
+    uint32_t w[NW];
+};
+
+static const struct mp mp_zero_v = {false, 0, {0}};
+
+static bool mp_is_zero(const struct mp *a)
+{
+    return a->w[0] == 0;
+}
+
+static void mp_norm(struct mp *a)
+{
+    int words = 0;
+    while (words < NW && a->w[words] == 0)
+        words++;
+    if (words == NW) {
+        *a = mp_zero_v;
+        return;
+    }
+    if (words) {
+        for (int i = 0; i < NW; i++)
+            a->w[i] = i + words < NW ? a->w[i + words] : 0;
+        a->exp -= 32 * words;
+    }
+    int s = 0;
+    while (!(a->w[0] & (0x80000000u >> s)))
+        s++;
+    if (s) {
+        for (int i = 0; i < NW; i++)
+            a->w[i] = (a->w[i] << s) | (i + 1 < NW ? a->w[i + 1] >> (32 - s) : 0);
+        a->exp -= s;
+    }
+}
+
+/* m * 2^exp */
+static struct mp mp_from_u64(bool sign, uint64_t m, int32_t exp)
+{
+    struct mp r = mp_zero_v;
+    r.sign = sign;
+    r.w[0] = (uint32_t)(m >> 32);
+    r.w[1] = (uint32_t)m;
+    r.exp = exp + 64;
+    mp_norm(&r);
+    return r;
+}
+
+static struct mp mp_from_f80(f80 a)
+{
+    int32_t e = f80_exp(a) ? f80_exp(a) : 1;
+    return mp_from_u64(f80_sign(a), a.mant, e - BIAS - 63);
+}
+
+/* a constant given as words of its significand in [1/2, 1) */
+static struct mp mp_const(const uint32_t *w, int32_t exp)
+{
+    struct mp r;
+    r.sign = false;
+    r.exp = exp;
+    for (int i = 0; i < NW; i++)
+        r.w[i] = w[i];
+    return r;
+}
+
+/* pi/4 and ln 2, 288 bits each */
+static const uint32_t pi4_w[NW + 1] = {0xC90FDAA2, 0x2168C234, 0xC4C6628B, 0x80DC1CD1, 0x29024E08,
+                                       0x8A67CC74, 0x020BBEA6, 0x3B139B22, 0x514A0879};
+static const uint32_t ln2_w[NW + 1] = {0xB17217F7, 0xD1CF79AB, 0xC9E3B398, 0x03F2F6AF, 0x40F34326,
+                                       0x7298B62D, 0x8A0D175B, 0x8BAAFA2B, 0xE7B87620};
+
+static struct mp mp_pi_scaled(int32_t exp_of_pi4)
+{
+    return mp_const(pi4_w, exp_of_pi4);
+}
+#define MP_PI4 mp_pi_scaled(0)
+#define MP_PI2 mp_pi_scaled(1)
+#define MP_PI  mp_pi_scaled(2)
+
+static struct mp mp_neg(struct mp a)
+{
+    a.sign = !a.sign;
+    return a;
+}
+
+/* |a| >= |b| assumed by the caller for subtraction of magnitudes */
+static int mag_cmp(const uint32_t *a, const uint32_t *b)
+{
+    for (int i = 0; i < NW; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+static struct mp mp_add(struct mp a, struct mp b)
+{
+    if (mp_is_zero(&a))
+        return b;
+    if (mp_is_zero(&b))
+        return a;
+    if (a.exp < b.exp || (a.exp == b.exp && mag_cmp(a.w, b.w) < 0)) {
+        struct mp t = a;
+        a = b;
+        b = t;
+    }
+    int32_t d = a.exp - b.exp;
+    if (d >= 32 * NW)
+        return a;
+    uint32_t bw[NW];
+    int ws = d / 32, bs = d % 32;
+    for (int i = 0; i < NW; i++) {
+        int k = i - ws;
+        uint32_t hi = k >= 0 ? b.w[k] : 0, lo = k - 1 >= 0 ? b.w[k - 1] : 0;
+        bw[i] = bs ? (hi >> bs) | (lo << (32 - bs)) : hi;
+    }
+    struct mp r = a;
+    if (a.sign == b.sign) {
+        uint64_t c = 0;
+        for (int i = NW - 1; i >= 0; i--) {
+            c += (uint64_t)a.w[i] + bw[i];
+            r.w[i] = (uint32_t)c;
+            c >>= 32;
+        }
+        if (c) {
+            for (int i = NW - 1; i > 0; i--)
+                r.w[i] = (r.w[i] >> 1) | (r.w[i - 1] << 31);
+            r.w[0] = (r.w[0] >> 1) | 0x80000000u;
+            r.exp++;
+        }
+        return r;
+    }
+    int64_t br = 0;
+    for (int i = NW - 1; i >= 0; i--) {
+        int64_t v = (int64_t)a.w[i] - bw[i] - br;
+        br = v < 0;
+        r.w[i] = (uint32_t)v;
+    }
+    mp_norm(&r);
+    return r;
+}
+
+static struct mp mp_sub(struct mp a, struct mp b)
+{
+    return mp_add(a, mp_neg(b));
+}
+
+static struct mp mp_mul(struct mp a, struct mp b)
+{
+    if (mp_is_zero(&a) || mp_is_zero(&b))
+        return mp_zero_v;
+    uint32_t p[2 * NW] = {0};
+    for (int i = NW - 1; i >= 0; i--) {
+        uint64_t c = 0;
+        for (int j = NW - 1; j >= 0; j--) {
+            c += (uint64_t)a.w[i] * b.w[j] + p[i + j + 1];
+            p[i + j + 1] = (uint32_t)c;
+            c >>= 32;
+        }
+        p[i] = (uint32_t)c;
+    }
+    struct mp r;
+    r.sign = a.sign != b.sign;
+    r.exp = a.exp + b.exp;
+    int s = (p[0] & 0x80000000u) ? 0 : 1;
+    for (int i = 0; i < NW; i++)
+        r.w[i] = s ? (p[i] << 1) | (p[i + 1] >> 31) : p[i];
+    r.exp -= s;
+    return r;
+}
+
+static struct mp mp_mul_u32(struct mp a, uint32_t k)
+{
+    return mp_mul(a, mp_from_u64(false, k, 0));
+}
+
+static struct mp mp_div_u32(struct mp a, uint32_t k)
+{
+    /* long division of the words by k, then renormalise */
+    struct mp r = a;
+    uint64_t rem = 0;
+    for (int i = 0; i < NW; i++) {
+        rem = (rem << 32) | a.w[i];
+        r.w[i] = (uint32_t)(rem / k);
+        rem %= k;
+    }
+    mp_norm(&r);
+    return r;
+}
+
+static struct mp mp_div(struct mp a, struct mp b)
+{
+    if (mp_is_zero(&a))
+        return mp_zero_v;
+    /* restoring division, one quotient bit per step: rem < 2 * b */
+    uint32_t rem[NW + 1], q[NW + 1] = {0};
+    rem[0] = 0;
+    for (int i = 0; i < NW; i++)
+        rem[i + 1] = a.w[i];
+    uint32_t div[NW + 1];
+    div[0] = 0;
+    for (int i = 0; i < NW; i++)
+        div[i + 1] = b.w[i];
+    for (int bit = 0; bit < 32 * (NW + 1) - 1; bit++) {
+        int ge = 1;
+        for (int i = 0; i <= NW; i++)
+            if (rem[i] != div[i]) {
+                ge = rem[i] > div[i];
+                break;
+            }
+        if (ge) {
+            int64_t br = 0;
+            for (int i = NW; i >= 0; i--) {
+                int64_t v = (int64_t)rem[i] - div[i] - br;
+                br = v < 0;
+                rem[i] = (uint32_t)v;
+            }
+        }
+        for (int i = 0; i < NW; i++)
+            q[i] = (q[i] << 1) | (q[i + 1] >> 31);
+        q[NW] = (q[NW] << 1) | (uint32_t)ge;
+        for (int i = 0; i < NW; i++)
+            rem[i] = (rem[i] << 1) | (rem[i + 1] >> 31);
+        rem[NW] <<= 1;
+    }
+    /* q holds 32*(NW+1)-1 bits; its first bit has weight 2^0 */
+    struct mp r;
+    r.sign = a.sign != b.sign;
+    r.exp = a.exp - b.exp + 2;
+    for (int i = 0; i < NW; i++)
+        r.w[i] = q[i];
+    mp_norm(&r);
+    return r;
+}
+
+/* square root of a > 0 by Newton's iteration x = (x + a/x) / 2 */
+static struct mp mp_sqrt(struct mp a)
+{
+    if (mp_is_zero(&a))
+        return a;
+    /* first guess: the square root of the top 32 bits, 16 bits exact */
+    int32_t e = a.exp;
+    uint64_t top = a.w[0];
+    if (e & 1) {
+        top >>= 1;
+        e++;
+    }
+    top <<= 32; /* 0.top * 2^e, top as a 64-bit fraction */
+    uint64_t x = 0;
+    for (int bit = 31; bit >= 0; bit--) {
+        uint64_t t = x | (1ull << bit);
+        if (t * t <= top)
+            x = t;
+    }
+    struct mp g = mp_from_u64(false, x ? x : 1, e / 2 - 32);
+    for (int i = 0; i < 5; i++) {
+        g = mp_add(g, mp_div(a, g));
+        g.exp--;
+    }
+    return g;
+}
+
+/* ---- rounding to the x87 format ----------------------------------------------- */
+
+static f80 round_mp(struct mp v, struct f80_env *e)
+{
+    bool sign = v.sign;
+    if (mp_is_zero(&v))
+        return f80_make(sign, 0, 0);
+    int32_t exp = v.exp - 1 + BIAS; /* biased exponent of 1.xxx */
+    uint64_t m = (uint64_t)v.w[0] << 32 | v.w[1];
+    uint64_t rest = (uint64_t)v.w[2] << 32 | v.w[3];
+    bool sticky = false;
+    for (int i = 4; i < NW; i++)
+        sticky |= v.w[i] != 0;
+    if (exp < 1 && !(e->unmasked & F80_UE)) {
+        /* tiny: tininess after rounding (with an unbounded exponent) decides UE */
+        int32_t sh = 1 - exp;
+        bool tiny = true;
+        if (sh == 1 && m == ~0ull) {
+            bool rup = e->rc == F80_RC_NEAREST                     ? (rest >> 63) != 0
+                       : e->rc == (sign ? F80_RC_DOWN : F80_RC_UP) ? (rest | sticky) != 0
+                                                                   : false;
+            tiny = !rup;
+        }
+        /* denormalise m:rest by sh bits */
+        if (sh >= 128) {
+            sticky |= m != 0 || rest != 0;
+            m = 0;
+            rest = 0;
+        } else if (sh >= 64) {
+            sticky |= rest != 0 || (sh > 64 && (m << (128 - sh)) != 0);
+            rest = sh == 64 ? m : m >> (sh - 64);
+            m = 0;
+        } else {
+            sticky |= (rest << (64 - sh)) != 0;
+            rest = (rest >> sh) | (m << (64 - sh));
+            m >>= sh;
+        }
+        exp = 0;
+        bool inexact = rest != 0 || sticky;
+        bool up = false;
+        if (inexact) {
+            if (e->rc == F80_RC_NEAREST)
+                up = (rest >> 63) && ((rest << 1) != 0 || sticky || (m & 1));
+            else if (e->rc == (sign ? F80_RC_DOWN : F80_RC_UP))
+                up = true;
+        }
+        if (up) {
+            m++;
+            if (m == J_BIT)
+                exp = 1;
+        }
+        if (inexact) {
+            e->flags |= F80_PE | (up ? F80_C1 : 0);
+            if (tiny)
+                e->flags |= F80_UE;
+        }
+        return f80_make(sign, (uint16_t)exp, m);
+    }
+    bool inexact = rest != 0 || sticky;
+    bool up = false;
+    if (inexact) {
+        if (e->rc == F80_RC_NEAREST)
+            up = (rest >> 63) && ((rest << 1) != 0 || sticky || (m & 1));
+        else if (e->rc == (sign ? F80_RC_DOWN : F80_RC_UP))
+            up = true;
+    }
+    if (up) {
+        m++;
+        if (m == 0) {
+            m = J_BIT;
+            exp++;
+        }
+    }
+    if (inexact)
+        e->flags |= F80_PE | (up ? F80_C1 : 0);
+    if (exp < 1) {
+        /* unmasked underflow: the exponent wrapped (SDM 4.9.1.5) */
+        e->flags |= F80_UE;
+        exp += 24576;
+    } else if (exp >= 0x7FFF) {
+        e->flags |= F80_OE | F80_PE;
+        if (e->unmasked & F80_OE) {
+            exp -= 24576;
+        } else {
+            bool to_inf = e->rc == F80_RC_NEAREST || e->rc == (sign ? F80_RC_DOWN : F80_RC_UP);
+            e->flags &= (uint16_t)~F80_C1;
+            if (to_inf) {
+                e->flags |= F80_C1;
+                return f80_make(sign, 0x7FFF, J_BIT);
+            }
+            return f80_make(sign, 0x7FFE, ~0ull);
+        }
+    }
+    return f80_make(sign, (uint16_t)exp, m);
+}
+
+/* ---- operand classes ----------------------------------------------------------- */
+
+enum cls { C_ZERO, C_FINITE, C_INF, C_NAN, C_BAD };
+
+static enum cls cls_of(f80 a)
+{
+    unsigned ex = f80_exp(a);
+    bool j = (a.mant & J_BIT) != 0;
+    if (ex == 0)
+        return a.mant == 0 ? C_ZERO : C_FINITE;
+    if (ex == 0x7FFF) {
+        if (!j)
+            return C_BAD;
+        return (a.mant << 1) == 0 ? C_INF : C_NAN;
+    }
+    return j ? C_FINITE : C_BAD;
+}
+
+static bool is_denormal(f80 a)
+{
+    return f80_exp(a) == 0 && a.mant != 0;
+}
+
+/* NaN operands and unsupported formats: the core's NaN rules (f80_add on
+ * such operands does exactly that); true when *r is the result */
+static bool nan_operands(f80 a, f80 b, bool two, struct f80_env *e, f80 *r)
+{
+    enum cls ca = cls_of(a), cb = two ? cls_of(b) : C_ZERO;
+    if (ca != C_NAN && ca != C_BAD && cb != C_NAN && cb != C_BAD)
+        return false;
+    *r = f80_add(a, two ? b : a, e);
+    e->flags &= (uint16_t)~F80_DE;
+    return true;
+}
+
+/* DE for denormal operands; true when it is unmasked (nothing more happens) */
+static bool denormal_stop(f80 a, f80 b, bool two, struct f80_env *e)
+{
+    if (is_denormal(a) || (two && is_denormal(b))) {
+        e->flags |= F80_DE;
+        return (e->unmasked & F80_DE) != 0;
+    }
+    return false;
+}
+
+static f80 invalid(struct f80_env *e)
+{
+    e->flags |= F80_IE;
+    return f80_indefinite();
+}
+
+static f80 exact_one(bool sign)
+{
+    return f80_make(sign, 0x3FFF, J_BIT);
+}
+
+/* ---- series -------------------------------------------------------------------- */
+
+/* sin(r) and cos(r) for |r| <= pi/4 (each may be NULL) */
+static void mp_sincos(struct mp r, struct mp *s, struct mp *c)
+{
+    struct mp r2 = mp_mul(r, r);
+    if (s) {
+        struct mp term = r, sum = r;
+        for (uint32_t n = 2; n < 80; n += 2) {
+            term = mp_div_u32(mp_mul(term, r2), n * (n + 1));
+            term.sign = !term.sign;
+            if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+                break;
+            sum = mp_add(sum, term);
+        }
+        *s = sum;
+    }
+    if (c) {
+        struct mp term = mp_from_u64(false, 1, 0), sum = term;
+        for (uint32_t n = 1; n < 80; n += 2) {
+            term = mp_div_u32(mp_mul(term, r2), n * (n + 1));
+            term.sign = !term.sign;
+            if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+                break;
+            sum = mp_add(sum, term);
+        }
+        *c = sum;
+    }
+}
+
+/* atan(t) for 0 <= t <= 1 */
+static struct mp mp_atan_small(struct mp t)
+{
+    const struct mp one = mp_from_u64(false, 1, 0);
+    int halvings = 0;
+    while (!mp_is_zero(&t) && t.exp > -3 && halvings < 4) {
+        struct mp s = mp_sqrt(mp_add(one, mp_mul(t, t)));
+        t = mp_div(t, mp_add(one, s));
+        halvings++;
+    }
+    struct mp t2 = mp_mul(t, t), pow = t, sum = t;
+    for (uint32_t n = 3; n < 400; n += 2) {
+        pow = mp_mul(pow, t2);
+        pow.sign = !pow.sign;
+        struct mp term = mp_div_u32(pow, n);
+        if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+            break;
+        sum = mp_add(sum, term);
+    }
+    sum.exp += halvings;
+    return sum;
+}
+
+/* 2 atanh(s) = ln((1 + s) / (1 - s)) for small |s| */
+static struct mp mp_2atanh(struct mp s)
+{
+    struct mp s2 = mp_mul(s, s), pow = s, sum = s;
+    for (uint32_t n = 3; n < 400; n += 2) {
+        pow = mp_mul(pow, s2);
+        struct mp term = mp_div_u32(pow, n);
+        if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+            break;
+        sum = mp_add(sum, term);
+    }
+    sum.exp++;
+    return sum;
+}
+
+/* log2 of a finite positive operand */
+static struct mp mp_log2(f80 x)
+{
+    struct mp m = mp_from_f80(x);
+    int32_t k = m.exp - 1; /* m = 1.f * 2^k */
+    m.exp = 1;
+    /* sqrt(2) = 1.0110101000001... : above it, use m/2 and k + 1 */
+    if (m.w[0] > 0xB504F333u) {
+        m.exp = 0;
+        k++;
+    }
+    const struct mp one = mp_from_u64(false, 1, 0);
+    struct mp s = mp_div(mp_sub(m, one), mp_add(m, one));
+    struct mp ln = mp_2atanh(s);
+    struct mp l2 = mp_div(ln, mp_const(ln2_w, 0));
+    return mp_add(mp_from_u64(k < 0, (uint64_t)(k < 0 ? -(int64_t)k : k), 0), l2);
+}
+
+/* ---- the instructions ---------------------------------------------------------- */
+
+/* reduction by the x87's 66-bit pi: x = k * P/2 + r exactly, P/2 =
+ * C90FDAA22168C234C * 2^-67 (that value truncated to 68 bits is the one
+ * the hardware uses; its bits 66-68 are zero) */
+static void reduce(f80 a, struct mp *r, unsigned *quadrant)
+{
+    static const uint64_t p_hi = 0xC90FDAA22168C234ull;
+    static const uint32_t p_lo = 0xC; /* 4 more bits: P/2 = (p_hi << 4 | p_lo) * 2^-67 */
+    int32_t ex = (int32_t)(f80_exp(a) ? f80_exp(a) : 1) - BIAS - 63; /* |a| = mant * 2^ex */
+    *quadrant = 0;
+    /* |a| < P/4 needs no reduction */
+    if (f80_exp(a) < BIAS - 1 || (f80_exp(a) == BIAS - 1 && a.mant <= p_hi)) {
+        *r = mp_from_f80(a);
+        return;
+    }
+    /* X = |a| * 2^67 as a 192-bit integer (ex + 67 >= 0 here); Pint = P/2 * 2^67 */
+    unsigned sh = (unsigned)(ex + 67);
+    uint64_t x[3] = {0, 0, 0}; /* little-endian 64-bit limbs */
+    x[sh / 64] = a.mant << (sh % 64);
+    if (sh % 64)
+        x[sh / 64 + 1] = a.mant >> (64 - sh % 64);
+    uint64_t pint_hi = p_hi >> 60, pint_lo = p_hi << 4 | p_lo; /* Pint, 68 bits */
+    /* k = X / Pint by restoring division (k < 2^64) */
+    uint64_t rem_hi = 0, rem_lo = 0, k = 0;
+    for (int bit = 191; bit >= 0; bit--) {
+        rem_hi = rem_hi << 1 | rem_lo >> 63;
+        rem_lo = rem_lo << 1 | ((x[bit / 64] >> (bit % 64)) & 1);
+        k <<= 1;
+        if (rem_hi > pint_hi || (rem_hi == pint_hi && rem_lo >= pint_lo)) {
+            uint64_t lo = rem_lo - pint_lo;
+            rem_hi = rem_hi - pint_hi - (rem_lo < pint_lo);
+            rem_lo = lo;
+            k |= 1;
+        }
+    }
+    /* round k to nearest: if rem > Pint / 2, take k + 1 and rem - Pint */
+    uint64_t half_hi = pint_hi >> 1, half_lo = pint_lo >> 1 | pint_hi << 63;
+    bool neg = false;
+    if (rem_hi > half_hi || (rem_hi == half_hi && rem_lo > half_lo)) {
+        k++;
+        uint64_t lo = pint_lo - rem_lo;
+        rem_hi = pint_hi - rem_hi - (pint_lo < rem_lo);
+        rem_lo = lo;
+        neg = true;
+    }
+    /* r = +-rem * 2^-67 (rem < 2^67) */
+    struct mp hi = mp_from_u64(neg, rem_hi, -3), lo = mp_from_u64(neg, rem_lo, -67);
+    *r = mp_add(hi, lo);
+    if (f80_sign(a)) {
+        r->sign = !r->sign;
+        k = (uint64_t) - (int64_t)k;
+    }
+    *quadrant = (unsigned)(k & 3);
+}
+
+/* the common start of FSIN/FCOS/FSINCOS/FPTAN: true when *res is final */
+static bool trig_special(f80 a, struct f80_env *e, bool *out_of_range, f80 *res)
+{
+    *out_of_range = false;
+    if (nan_operands(a, a, false, e, res))
+        return true;
+    enum cls c = cls_of(a);
+    if (c == C_INF) {
+        *res = invalid(e);
+        return true;
+    }
+    if (c == C_FINITE && f80_exp(a) >= BIAS + 63) {
+        *out_of_range = true;
+        return true;
+    }
+    if (denormal_stop(a, a, false, e)) {
+        *res = a;
+        return true;
+    }
+    return false;
+}
+
+static void trig(f80 a, struct mp *s, struct mp *c)
+{
+    struct mp r, sr, cr;
+    unsigned q;
+    reduce(a, &r, &q);
+    mp_sincos(r, &sr, &cr);
+    /* sin(x) = sin(r), cos(r), -sin(r), -cos(r) for k = 0..3; cos(x) is a quarter turn ahead */
+    struct mp sv = (q & 1) ? cr : sr, cv = (q & 1) ? sr : cr;
+    if (q == 1 || q == 2)
+        cv = mp_neg(cv);
+    if (q >= 2)
+        sv = mp_neg(sv);
+    if (s)
+        *s = sv;
+    if (c)
+        *c = cv;
+}
+
+f80 f80_sin(f80 a, struct f80_env *e, bool *out_of_range)
+{
+    f80 r;
+    if (trig_special(a, e, out_of_range, &r))
+        return r;
+    if (cls_of(a) == C_ZERO)
+        return a;
+    struct mp s;
+    trig(a, &s, NULL);
+    return round_mp(s, e);
+}
+
+f80 f80_cos(f80 a, struct f80_env *e, bool *out_of_range)
+{
+    f80 r;
+    if (trig_special(a, e, out_of_range, &r))
+        return r;
+    if (cls_of(a) == C_ZERO)
+        return exact_one(false);
+    struct mp c;
+    trig(a, NULL, &c);
+    return round_mp(c, e);
+}
+
+f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
+{
+    f80 r;
+    if (trig_special(a, e, out_of_range, &r)) {
+        *sin_out = r;
+        return r;
+    }
+    if (cls_of(a) == C_ZERO) {
+        *sin_out = a;
+        return exact_one(false);
+    }
+    struct mp s, c;
+    trig(a, &s, &c);
+    /* one instruction: the flags of both roundings together */
+    struct f80_env es = *e, ec = *e;
+    *sin_out = round_mp(s, &es);
+    r = round_mp(c, &ec);
+    e->flags = es.flags | (ec.flags & (uint16_t)~F80_C1);
+    return r;
+}
+
+f80 f80_tan(f80 a, struct f80_env *e, bool *out_of_range)
+{
+    f80 r;
+    if (trig_special(a, e, out_of_range, &r))
+        return r;
+    if (cls_of(a) == C_ZERO)
+        return a;
+    struct mp s, c;
+    trig(a, &s, &c);
+    return round_mp(mp_div(s, c), e);
+}
+
+static f80 round_pi_multiple(bool sign, int quarter_turns, struct f80_env *e)
+{
+    /* pi/4 * n for n = 1 (pi/4), 2 (pi/2), 3 (3pi/4), 4 (pi) */
+    struct mp v = MP_PI4;
+    if (quarter_turns == 3)
+        v = mp_mul_u32(v, 3);
+    else if (quarter_turns == 2)
+        v.exp++;
+    else if (quarter_turns == 4)
+        v.exp += 2;
+    v.sign = sign;
+    return round_mp(v, e);
+}
+
+f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
+{
+    f80 r;
+    if (nan_operands(y, x, true, e, &r))
+        return r;
+    if (denormal_stop(y, x, true, e))
+        return y;
+    enum cls cy = cls_of(y), cx = cls_of(x);
+    bool sy = f80_sign(y), sx = f80_sign(x);
+    if (cy == C_ZERO)
+        return sx ? round_pi_multiple(sy, 4, e) : f80_make(sy, 0, 0);
+    if (cy == C_INF) {
+        if (cx == C_INF)
+            return round_pi_multiple(sy, sx ? 3 : 1, e);
+        return round_pi_multiple(sy, 2, e);
+    }
+    if (cx == C_INF)
+        return sx ? round_pi_multiple(sy, 4, e) : f80_make(sy, 0, 0);
+    if (cx == C_ZERO)
+        return round_pi_multiple(sy, 2, e);
+    struct mp my = mp_from_f80(y), mx = mp_from_f80(x);
+    my.sign = mx.sign = false;
+    bool swap = my.exp > mx.exp || (my.exp == mx.exp && mag_cmp(my.w, mx.w) > 0);
+    struct mp t = swap ? mp_div(mx, my) : mp_div(my, mx);
+    struct mp a = mp_atan_small(t);
+    if (swap)
+        a = mp_sub(MP_PI2, a);
+    if (sx)
+        a = mp_sub(MP_PI, a);
+    a.sign = sy;
+    return round_mp(a, e);
+}
+
+f80 f80_2xm1(f80 a, struct f80_env *e)
+{
+    f80 r;
+    if (nan_operands(a, a, false, e, &r))
+        return r;
+    enum cls c = cls_of(a);
+    if (c == C_ZERO)
+        return a;
+    if (c == C_INF)
+        return f80_sign(a) ? exact_one(true) : a;
+    if (denormal_stop(a, a, false, e))
+        return a;
+    /* the exact cases in [-1, 1]: 2^1 - 1 = 1, 2^-1 - 1 = -1/2 */
+    if (f80_exp(a) == BIAS && a.mant == J_BIT)
+        return f80_sign(a) ? f80_make(true, BIAS - 1, J_BIT) : exact_one(false);
+    struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
+    struct mp term = y, sum = y;
+    for (uint32_t n = 2; n < 200; n++) {
+        term = mp_div_u32(mp_mul(term, y), n);
+        if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+            break;
+        sum = mp_add(sum, term);
+    }
+    return round_mp(sum, e);
+}
+
+/* y * L for the special values of L = log2(...): the x87's table is the
+ * IEEE product's (0 * inf invalid, signs multiplied) */
+static f80 times_special(f80 y, f80 l, struct f80_env *e)
+{
+    return f80_mul(y, l, e);
+}
+
+f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
+{
+    f80 r;
+    if (nan_operands(x, y, true, e, &r))
+        return r;
+    enum cls cy = cls_of(y), cx = cls_of(x);
+    bool sx = f80_sign(x);
+    if (sx && cx != C_ZERO)
+        return invalid(e);
+    if (denormal_stop(y, x, true, e))
+        return y;
+    if (cx == C_ZERO) {
+        if (cy == C_ZERO)
+            return invalid(e);
+        if (cy == C_FINITE)
+            e->flags |= F80_ZE;
+        return f80_make(!f80_sign(y), 0x7FFF, J_BIT);
+    }
+    if (cx == C_INF)
+        return times_special(y, x, e);
+    /* a power of two: log2 is an integer and the product rounds once */
+    if ((x.mant << 1) == 0 || (f80_exp(x) == 0 && (x.mant & (x.mant - 1)) == 0)) {
+        struct mp m = mp_from_f80(x);
+        int32_t k = m.exp - 1;
+        f80 l = f80_from_i32(k);
+        struct f80_env e2 = *e;
+        r = f80_mul(y, l, &e2);
+        e->flags |= e2.flags & (uint16_t)~F80_DE;
+        return r;
+    }
+    if (cy == C_ZERO || cy == C_INF) {
+        /* the sign of log2(x) decides: x < 1 is negative */
+        bool neg = f80_exp(x) < BIAS;
+        return times_special(y, f80_make(neg, 0x3FFF, J_BIT), e);
+    }
+    return round_mp(mp_mul(mp_from_f80(y), mp_log2(x)), e);
+}
+
+f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
+{
+    f80 r;
+    if (nan_operands(x, y, true, e, &r))
+        return r;
+    enum cls cy = cls_of(y), cx = cls_of(x);
+    if (denormal_stop(y, x, true, e))
+        return y;
+    if (cx == C_ZERO)
+        return times_special(y, x, e);
+    if (cx == C_INF)
+        return f80_sign(x) ? invalid(e) : times_special(y, x, e);
+    struct mp mx = mp_from_f80(x);
+    /* 1 + x <= 0: the logarithm of a non-positive number */
+    struct mp t = mp_add(mx, mp_from_u64(false, 1, 0));
+    if (mp_is_zero(&t)) {
+        if (cy == C_ZERO)
+            return invalid(e);
+        if (cy == C_FINITE)
+            e->flags |= F80_ZE;
+        return f80_make(!f80_sign(y), 0x7FFF, J_BIT);
+    }
+    if (t.sign)
+        return invalid(e);
+    if (cy == C_ZERO || cy == C_INF)
+        return times_special(y, f80_make(f80_sign(x), 0x3FFF, J_BIT), e);
+    /* ln(1 + x) = 2 atanh(x / (2 + x)) */
+    struct mp two = mp_from_u64(false, 2, 0);
+    struct mp s = mp_div(mx, mp_add(two, mx));
+    struct mp l2 = mp_div(mp_2atanh(s), mp_const(ln2_w, 0));
+    return round_mp(mp_mul(mp_from_f80(y), l2), e);
+}
