@@ -1,6 +1,7 @@
 /* test_i8042.c - 8042 keyboard controller through ports 0x60/0x64: status,
- * controller commands, command byte, output port (A20, reset), the built-in
- * keyboard's replies with IRQ1, the auxiliary port, the device interface. */
+ * controller commands, command byte, output port (A20, reset), IRQ1/IRQ12,
+ * the set 2 -> set 1 translation, empty ports, and the device interface
+ * (fake devices here; the real keyboard and mouse are in test_ps2.c). */
 #include "devices/i8042.h"
 
 #include <check.h>
@@ -246,12 +247,56 @@ START_TEST(test_pulse_output_port)
 }
 END_TEST
 
+/* A device with its own buffer: the controller pulls bytes from it. */
+struct pull_dev {
+    struct i8042 *kbc;
+    bool aux;
+    uint8_t out[32];
+    int head, count;
+    uint8_t got[16];
+    int ngot;
+    int reads;
+};
+
+static int pull_read(void *opaque)
+{
+    struct pull_dev *d = opaque;
+    d->reads++;
+    if (!d->count)
+        return -1;
+    d->count--;
+    return d->out[d->head++];
+}
+
+static void pull_send(struct pull_dev *d, uint8_t byte)
+{
+    d->out[d->head + d->count++] = byte;
+    if (d->aux)
+        i8042_aux_ready(d->kbc);
+    else
+        i8042_kbd_ready(d->kbc);
+}
+
+/* answers FF with FA AA, anything else with FA */
+static void pull_write(void *opaque, uint8_t byte)
+{
+    struct pull_dev *d = opaque;
+    d->got[d->ngot++] = byte;
+    pull_send(d, 0xFA);
+    if (byte == 0xFF)
+        pull_send(d, 0xAA);
+}
+
 START_TEST(test_keyboard_reset_with_irq1)
 {
+    struct pull_dev kbd = {.kbc = kbc};
+    i8042_attach_kbd(kbc, pull_write, pull_read, &kbd);
     data_out(0xFF);
+    ck_assert_int_eq(kbd.ngot, 1);
     ck_assert_int_eq(irq1_p.level, 1);
     ck_assert_int_eq(irq1_p.rises, 1);
     ck_assert_uint_eq(status() & (I8042_STR_OBF | I8042_STR_AUXOBF), I8042_STR_OBF);
+    ck_assert_int_eq(kbd.count, 1); /* the AA waits in the device */
     ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0xFA);
     /* the next byte follows at once, with a fresh IRQ1 edge */
     ck_assert_int_eq(irq1_p.rises, 2);
@@ -263,55 +308,127 @@ START_TEST(test_keyboard_reset_with_irq1)
 }
 END_TEST
 
-START_TEST(test_keyboard_identify)
+/* Translation (command byte bit 6): set 2 -> set 1, F0 folded into bit 7
+ * of the next byte, 00 (overrun) -> FF, 83 (F7) -> 41, 84 (SysRq) -> 54,
+ * other bytes from 80h up unchanged. */
+START_TEST(test_translation)
 {
-    data_out(0xF2);
-    expect_bytes((const uint8_t[]){0xFA, 0xAB, 0x83}, 3);
-    write_command_byte(0x43); /* translation on */
-    data_out(0xF2);
-    expect_bytes((const uint8_t[]){0xFA, 0xAB, 0x41}, 3);
+    static const uint8_t set2[] = {0x1C, 0xF0, 0x1C, 0xE0, 0x75, 0xE0, 0xF0, 0x75, 0x83, 0xF0,
+                                   0x83, 0x84, 0x00, 0xAA, 0xFA, 0xAB, 0x83, 0x01, 0x02, 0x03,
+                                   0xE1, 0x14, 0x77, 0xE1, 0xF0, 0x14, 0xF0, 0x77, 0xF0, 0xAB};
+    static const uint8_t set1[] = {0x1E, 0x9E, 0xE0, 0x48, 0xE0, 0xC8, 0x41, 0xC1, 0x54, 0xFF, 0xAA, 0xFA,
+                                   0xAB, 0x41, 0x43, 0x41, 0x3F, 0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5, 0xAB};
+    write_command_byte(0x41); /* translate, IRQ1 */
+    uint8_t got[sizeof set2];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof set2; i++) {
+        i8042_push_kbd_byte(kbc, set2[i]);
+        while (status() & I8042_STR_OBF)
+            got[n++] = (uint8_t)bus_in(bus, 0x60, 1);
+    }
+    ck_assert_uint_eq(n, sizeof set1);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(got[i] == set1[i], "byte %zu: got %02x, want %02x", i, got[i], set1[i]);
+    /* without translation the bytes pass unchanged */
+    write_command_byte(0x01);
+    for (size_t i = 0; i < 8; i++)
+        i8042_push_kbd_byte(kbc, set2[i]);
+    expect_bytes(set2, 8);
+    /* an F0 alone gives the host nothing; the next byte carries the break */
+    write_command_byte(0x41);
+    i8042_push_kbd_byte(kbc, 0xF0);
+    ck_assert_uint_eq(status() & I8042_STR_OBF, 0);
+    ck_assert_int_eq(irq1_p.level, 0);
+    i8042_push_kbd_byte(kbc, 0x5A);
+    expect_bytes((const uint8_t[]){0x9C}, 1);
+    /* the table itself: a permutation of 01-7F, identity above except 83/84 */
+    bool seen[256] = {false};
+    for (int b = 1; b < 0x80; b++) {
+        uint8_t t = i8042_translate((uint8_t)b);
+        ck_assert_msg(t < 0x80 && !seen[t], "translate(%02x) = %02x", b, t);
+        seen[t] = true;
+    }
+    for (int b = 0x80; b < 0x100; b++)
+        if (b != 0x83 && b != 0x84)
+            ck_assert_uint_eq(i8042_translate((uint8_t)b), b);
+    /* aux data is never translated */
+    i8042_push_aux_byte(kbc, 0x1C);
+    expect_bytes((const uint8_t[]){0x1C}, 1);
 }
 END_TEST
 
-START_TEST(test_keyboard_commands)
+START_TEST(test_keyboard_port_empty_times_out)
 {
+    data_out(0xF2);
+    uint8_t s = status();
+    ck_assert(s & I8042_STR_OBF);
+    ck_assert(s & I8042_STR_TIMEOUT);
+    ck_assert(!(s & I8042_STR_AUXOBF));
+    ck_assert_int_eq(irq1_p.level, 1);
+    /* the controller's FE is not translated */
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0xFE);
+    write_command_byte(0x41);
+    data_out(0xFF);
+    expect_bytes((const uint8_t[]){0xFE}, 1);
+    ck_assert_uint_eq(status() & I8042_STR_TIMEOUT, 0);
+}
+END_TEST
+
+/* The controller takes a device's bytes one at a time, only while its
+ * output buffer is empty and the port's clock is not held. */
+START_TEST(test_pull_devices)
+{
+    struct pull_dev kbd = {.kbc = kbc}, mouse = {.kbc = kbc, .aux = true};
+    i8042_attach_kbd(kbc, pull_write, pull_read, &kbd);
+    i8042_attach_aux(kbc, pull_write, pull_read, &mouse);
+    write_command_byte(0x30); /* both clocks held, no IRQs */
+    pull_send(&kbd, 0x1C);
+    pull_send(&mouse, 0x08);
+    pull_send(&mouse, 0x01);
+    ck_assert_uint_eq(status() & I8042_STR_OBF, 0);
+    ck_assert_int_eq(kbd.count, 1);
+    ck_assert_int_eq(mouse.count, 2);
+    cmd(0xA8); /* aux clock released: the mouse byte, AUXB, no IRQ12 (disabled) */
+    ck_assert_uint_eq(status() & (I8042_STR_OBF | I8042_STR_AUXOBF), I8042_STR_OBF | I8042_STR_AUXOBF);
+    ck_assert_int_eq(mouse.count, 1);
+    ck_assert_int_eq(irq12_p.rises, 0);
+    /* enabling IRQ12 with the byte waiting raises it */
+    write_command_byte(0x12);
+    ck_assert_int_eq(irq12_p.level, 1);
+    ck_assert_int_eq(irq1_p.level, 0);
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0x08);
+    ck_assert_int_eq(irq12_p.rises, 2); /* the second byte, a new edge */
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0x01);
+    ck_assert_int_eq(irq12_p.level, 0);
+    /* keyboard still held; releasing it delivers with IRQ1 once enabled */
+    ck_assert_uint_eq(status() & I8042_STR_OBF, 0);
+    write_command_byte(0x03);
+    ck_assert_uint_eq(status() & (I8042_STR_OBF | I8042_STR_AUXOBF), I8042_STR_OBF);
+    ck_assert_int_eq(irq1_p.level, 1);
+    expect_bytes((const uint8_t[]){0x1C}, 1);
+    /* the keyboard comes before the mouse when both have data */
+    pull_send(&mouse, 0x09);
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0x09);
+    write_command_byte(0x33);
+    pull_send(&mouse, 0x0A);
+    pull_send(&kbd, 0x1D);
+    write_command_byte(0x03);
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0x1D);
+    ck_assert(status() & I8042_STR_AUXOBF);
+    ck_assert_uint_eq(bus_in(bus, 0x60, 1), 0x0A);
+    /* D4 reaches the mouse; its answer comes back as aux data */
+    cmd(0xD4);
     data_out(0xF4);
+    ck_assert_int_eq(mouse.ngot, 1);
+    ck_assert_uint_eq(mouse.got[0], 0xF4);
+    ck_assert(status() & I8042_STR_AUXOBF);
     expect_bytes((const uint8_t[]){0xFA}, 1);
-    data_out(0xF5);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    data_out(0xF6);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    /* commands with an argument: both bytes acknowledged */
-    data_out(0xED);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    data_out(0x07);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    data_out(0xF3);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    data_out(0x20);
-    expect_bytes((const uint8_t[]){0xFA}, 1);
-    /* scan-code set: query, change, query */
-    data_out(0xF0);
-    data_out(0x00);
-    expect_bytes((const uint8_t[]){0xFA, 0xFA, 0x02}, 3);
-    data_out(0xF0);
-    data_out(0x01);
-    expect_bytes((const uint8_t[]){0xFA, 0xFA}, 2);
-    data_out(0xF0);
-    data_out(0x00);
-    expect_bytes((const uint8_t[]){0xFA, 0xFA, 0x01}, 3);
-    data_out(0xEE); /* echo */
-    expect_bytes((const uint8_t[]){0xEE}, 1);
-    data_out(0x01); /* not a command */
-    expect_bytes((const uint8_t[]){0xFE}, 1);
-    data_out(0xFE); /* resend: the last byte again */
-    expect_bytes((const uint8_t[]){0xFE}, 1);
-    /* a command where an argument was expected starts over */
-    data_out(0xED);
-    data_out(0xF4);
-    expect_bytes((const uint8_t[]){0xFA, 0xFA}, 2);
-    data_out(0x05); /* no longer an argument */
-    expect_bytes((const uint8_t[]){0xFE}, 1);
+    ck_assert_int_eq(kbd.ngot, 0);
+    /* with translation on, keyboard bytes pulled are translated too */
+    write_command_byte(0x43);
+    pull_send(&kbd, 0xF0);
+    pull_send(&kbd, 0x1C);
+    expect_bytes((const uint8_t[]){0x9E}, 1);
 }
 END_TEST
 
@@ -325,6 +442,8 @@ START_TEST(test_keyboard_disabled_holds_bytes)
     ck_assert_int_eq(irq1_p.level, 1);
     expect_bytes((const uint8_t[]){0x1C}, 1);
     /* sending to a disabled keyboard enables it so the answer comes back */
+    struct pull_dev kbd = {.kbc = kbc};
+    i8042_attach_kbd(kbc, pull_write, pull_read, &kbd);
     cmd(0xAD);
     data_out(0xF4);
     expect_bytes((const uint8_t[]){0xFA}, 1);
@@ -403,12 +522,12 @@ static void fake_write(void *opaque, uint8_t byte)
 START_TEST(test_attached_devices)
 {
     struct fake_dev kbd = {.kbc = kbc}, mouse = {.kbc = kbc, .aux = true};
-    i8042_attach_kbd(kbc, fake_write, &kbd);
-    i8042_attach_aux(kbc, fake_write, &mouse);
+    i8042_attach_kbd(kbc, fake_write, NULL, &kbd);
+    i8042_attach_aux(kbc, fake_write, NULL, &mouse);
     data_out(0xF2);
     ck_assert_int_eq(kbd.n, 1);
     ck_assert_uint_eq(kbd.got[0], 0xF2);
-    expect_bytes((const uint8_t[]){0xFA}, 1); /* the device's answer, not the built-in's */
+    expect_bytes((const uint8_t[]){0xFA}, 1); /* the device's answer */
     cmd(0xA7);
     cmd(0xD4);
     data_out(0xF4);
@@ -419,7 +538,7 @@ START_TEST(test_attached_devices)
     expect_bytes((const uint8_t[]){0xFA}, 1);
     ck_assert_uint_eq(read_command_byte() & I8042_CTR_AUXDIS, 0); /* D4 enabled aux */
     /* a detached keyboard port times out */
-    i8042_attach_kbd(kbc, NULL, NULL);
+    i8042_attach_kbd(kbc, NULL, NULL, NULL);
     data_out(0xFF);
     ck_assert(status() & I8042_STR_TIMEOUT);
     expect_bytes((const uint8_t[]){0xFE}, 1);
@@ -466,7 +585,7 @@ START_TEST(test_reset_and_free)
     ck_assert_ptr_nonnull(kbc);
     data_out(0xFF);
     cmd(0xFE);
-    ck_assert_uint_eq(data_in(), 0xFA);
+    ck_assert_uint_eq(data_in(), 0xFE);
 }
 END_TEST
 
@@ -475,7 +594,9 @@ START_TEST(test_vmstate_round_trip)
     write_command_byte(0x47);
     cmd(0xD1);
     data_out(0xCD);
-    data_out(0xF2); /* FA AB 41 queued */
+    static const uint8_t bytes[] = {0xFA, 0xAB, 0x83, 0xF0, 0x1C};
+    for (size_t i = 0; i < sizeof bytes; i++)
+        i8042_push_kbd_byte(kbc, bytes[i]);
     ck_assert_uint_eq(data_in(), 0xFA);
 
     struct bus *b2 = bus_new();
@@ -486,10 +607,22 @@ START_TEST(test_vmstate_round_trip)
     i8042_post_load(k2);
     ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0xAB);
     ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0x41);
+    ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0x9E);
     bus_out(b2, 0x64, 0x20, 1);
     ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0x47);
     bus_out(b2, 0x64, 0xD0, 1);
     ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0xCD);
+
+    /* a translated F0 waiting for its byte is part of the state */
+    expect_bytes((const uint8_t[]){0xAB, 0x41, 0x9E}, 3);
+    i8042_push_kbd_byte(kbc, 0xAB);
+    i8042_push_kbd_byte(kbc, 0xF0);
+    ck_assert_uint_eq(data_in(), 0xAB);
+    for (const struct vmstate_field *f = i8042_vmstate.fields; f->name; f++)
+        memcpy((char *)k2 + f->offset, (const char *)kbc + f->offset, f->size * f->count);
+    i8042_post_load(k2);
+    i8042_push_kbd_byte(k2, 0x5A);
+    ck_assert_uint_eq(bus_in(b2, 0x60, 1), 0x9C);
     i8042_free(k2);
     bus_free(b2);
 }
@@ -509,8 +642,9 @@ int main(void)
     tcase_add_test(tc, test_a20_commands);
     tcase_add_test(tc, test_pulse_output_port);
     tcase_add_test(tc, test_keyboard_reset_with_irq1);
-    tcase_add_test(tc, test_keyboard_identify);
-    tcase_add_test(tc, test_keyboard_commands);
+    tcase_add_test(tc, test_translation);
+    tcase_add_test(tc, test_keyboard_port_empty_times_out);
+    tcase_add_test(tc, test_pull_devices);
     tcase_add_test(tc, test_keyboard_disabled_holds_bytes);
     tcase_add_test(tc, test_controller_replies_come_first);
     tcase_add_test(tc, test_aux_port_empty_times_out);

@@ -5,7 +5,9 @@
  * commands 20h-FFh); IBM PS/2 Keyboard and Auxiliary Device Controller
  * reference (auxiliary port commands A7h-A9h, D2h-D4h); the DDh/DFh A20
  * commands and the AAh side effects as in HP/Compaq desktop technical
- * reference guides ("CPU commands to the 8042"). */
+ * reference guides ("CPU commands to the 8042"); the translation table as
+ * published by A. Brouwer, "Keyboard scancodes" section 9.3 (after G. J.
+ * Konzak, "PC 8042 Controller"). */
 #include "devices/i8042.h"
 
 #include <stddef.h>
@@ -33,8 +35,10 @@ struct i8042 {
     struct bus *bus;
     const struct irq_line *a20, *reset, *irq1, *irq12;
     void (*kbd_write)(void *opaque, uint8_t byte);
+    int (*kbd_read)(void *opaque);
     void *kbd_opaque;
     void (*aux_write)(void *opaque, uint8_t byte);
+    int (*aux_read)(void *opaque);
     void *aux_opaque;
 
     /* saved state (i8042_vmstate) */
@@ -47,10 +51,7 @@ struct i8042 {
     uint16_t obuf; /* entry in the output buffer */
     struct byte_queue ctrl_q, kbd_q, aux_q;
     uint8_t irq1_level, irq12_level;
-    /* built-in minimal keyboard */
-    uint8_t stub_pending; /* keyboard command waiting for its argument */
-    uint8_t stub_set;     /* scan-code set 1-3 */
-    uint8_t stub_last;    /* last byte sent, for Resend */
+    uint8_t xlate_break; /* translation saw F0h: set bit 7 of the next byte */
 };
 
 /* ---- queues ---- */
@@ -96,22 +97,80 @@ static void update_irq(struct i8042 *c)
     }
 }
 
+/* Set 2 -> set 1, indexed by the keyboard's byte.  00h (set 2 overrun)
+ * becomes FFh (set 1 overrun); the first half is one-to-one. */
+static const uint8_t xlate_table[256] = {
+    0xff, 0x43, 0x41, 0x3f, 0x3d, 0x3b, 0x3c, 0x58, 0x64, 0x44, 0x42, 0x40, 0x3e, 0x0f, 0x29, 0x59, /* 00 */
+    0x65, 0x38, 0x2a, 0x70, 0x1d, 0x10, 0x02, 0x5a, 0x66, 0x71, 0x2c, 0x1f, 0x1e, 0x11, 0x03, 0x5b, /* 10 */
+    0x67, 0x2e, 0x2d, 0x20, 0x12, 0x05, 0x04, 0x5c, 0x68, 0x39, 0x2f, 0x21, 0x14, 0x13, 0x06, 0x5d, /* 20 */
+    0x69, 0x31, 0x30, 0x23, 0x22, 0x15, 0x07, 0x5e, 0x6a, 0x72, 0x32, 0x24, 0x16, 0x08, 0x09, 0x5f, /* 30 */
+    0x6b, 0x33, 0x25, 0x17, 0x18, 0x0b, 0x0a, 0x60, 0x6c, 0x34, 0x35, 0x26, 0x27, 0x19, 0x0c, 0x61, /* 40 */
+    0x6d, 0x73, 0x28, 0x74, 0x1a, 0x0d, 0x62, 0x6e, 0x3a, 0x36, 0x1c, 0x1b, 0x75, 0x2b, 0x63, 0x76, /* 50 */
+    0x55, 0x56, 0x77, 0x78, 0x79, 0x7a, 0x0e, 0x7b, 0x7c, 0x4f, 0x7d, 0x4b, 0x47, 0x7e, 0x7f, 0x6f, /* 60 */
+    0x52, 0x53, 0x50, 0x4c, 0x4d, 0x48, 0x01, 0x45, 0x57, 0x4e, 0x51, 0x4a, 0x37, 0x49, 0x46, 0x54, /* 70 */
+    0x80, 0x81, 0x82, 0x41, 0x54, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f, /* 80 */
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, /* 90 */
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, /* a0 */
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, /* b0 */
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, /* c0 */
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, /* d0 */
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef, /* e0 */
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff, /* f0 */
+};
+
+uint8_t i8042_translate(uint8_t byte)
+{
+    return xlate_table[byte];
+}
+
+/* the keyboard port's next entry: bytes pushed for it first, then the
+ * device's own buffer; -1 if neither has one */
+static int take_kbd(struct i8042 *c)
+{
+    if (c->kbd_q.count)
+        return queue_pop(&c->kbd_q);
+    return c->kbd_read ? c->kbd_read(c->kbd_opaque) : -1;
+}
+
+static int take_aux(struct i8042 *c)
+{
+    if (c->aux_q.count)
+        return queue_pop(&c->aux_q);
+    return c->aux_read ? c->aux_read(c->aux_opaque) : -1;
+}
+
 /* Fill an empty output buffer: controller replies first, then the keyboard
  * and the auxiliary device unless their interface is disabled (clock held
- * low: the device keeps its bytes). */
+ * low: the device keeps its bytes).  A translated F0h produces no byte of
+ * its own; the 8042 receives the next one at once. */
 static void service(struct i8042 *c)
 {
-    if (!c->obf) {
+    while (!c->obf) {
         if (c->ctrl_q.count) {
             c->obuf = queue_pop(&c->ctrl_q);
             c->obf = 1;
-        } else if (c->kbd_q.count && !(c->ram[0] & I8042_CTR_KBDDIS)) {
-            c->obuf = queue_pop(&c->kbd_q);
+            break;
+        }
+        int e = (c->ram[0] & I8042_CTR_KBDDIS) ? -1 : take_kbd(c);
+        if (e >= 0) {
+            if (!(e & ENTRY_TIMEOUT) && (c->ram[0] & I8042_CTR_XLATE)) {
+                if (e == 0xF0) {
+                    c->xlate_break = 1;
+                    continue;
+                }
+                e = xlate_table[e] | (c->xlate_break ? 0x80 : 0);
+                c->xlate_break = 0;
+            }
+            c->obuf = (uint16_t)e;
             c->obf = 1;
-        } else if (c->aux_q.count && !(c->ram[0] & I8042_CTR_AUXDIS)) {
-            c->obuf = queue_pop(&c->aux_q) | ENTRY_AUX;
+            break;
+        }
+        e = (c->ram[0] & I8042_CTR_AUXDIS) ? -1 : take_aux(c);
+        if (e >= 0) {
+            c->obuf = (uint16_t)e | ENTRY_AUX;
             c->obf = 1;
         }
+        break;
     }
     update_irq(c);
 }
@@ -135,88 +194,19 @@ bool i8042_push_aux_byte(struct i8042 *c, uint8_t byte)
     return ok;
 }
 
+void i8042_kbd_ready(struct i8042 *c)
+{
+    service(c);
+}
+
+void i8042_aux_ready(struct i8042 *c)
+{
+    service(c);
+}
+
 bool i8042_kbd_translation(const struct i8042 *c)
 {
     return c->ram[0] & I8042_CTR_XLATE;
-}
-
-/* ---- built-in minimal keyboard ---- */
-
-static void stub_send(struct i8042 *c, uint8_t byte)
-{
-    c->stub_last = byte;
-    queue_push(&c->kbd_q, byte);
-}
-
-static void stub_reset(struct i8042 *c)
-{
-    c->stub_pending = 0;
-    c->stub_set = 2;
-    c->stub_last = 0;
-}
-
-/* Commands a PS/2 keyboard takes (IBM PS/2 Technical Reference, Keyboard):
- * each is acknowledged with FAh; ED, F0 and F3 take an argument byte that
- * is acknowledged too.  With the controller translating, the keyboard's
- * set-2 bytes reach the host as set 1: the ID's 83h reads 41h and the
- * scan-set numbers 1/2/3 read 43h/41h/3Fh. */
-static void stub_kbd_write(void *opaque, uint8_t byte)
-{
-    struct i8042 *c = opaque;
-    bool xlate = i8042_kbd_translation(c);
-    if (c->stub_pending && byte < 0x80) {
-        uint8_t cmd = c->stub_pending;
-        c->stub_pending = 0;
-        stub_send(c, 0xFA);
-        if (cmd == 0xF0) {
-            static const uint8_t set_xlated[4] = {0, 0x43, 0x41, 0x3F};
-            if (byte == 0)
-                stub_send(c, xlate ? set_xlated[c->stub_set] : c->stub_set);
-            else if (byte <= 3)
-                c->stub_set = byte;
-        }
-        return;
-    }
-    c->stub_pending = 0; /* a command in place of an argument starts over */
-    switch (byte) {
-    case 0xED: /* set LEDs */
-    case 0xF0: /* scan-code set */
-    case 0xF3: /* typematic rate */
-        c->stub_pending = byte;
-        stub_send(c, 0xFA);
-        break;
-    case 0xEE: /* echo */
-        stub_send(c, 0xEE);
-        break;
-    case 0xF2: /* identify: MF2 keyboard */
-        stub_send(c, 0xFA);
-        stub_send(c, 0xAB);
-        stub_send(c, xlate ? 0x41 : 0x83);
-        break;
-    case 0xF4: /* enable scanning */
-    case 0xF5: /* disable scanning, defaults */
-    case 0xF6: /* defaults */
-    case 0xF7:
-    case 0xF8:
-    case 0xF9:
-    case 0xFA:
-    case 0xFB:
-    case 0xFC:
-    case 0xFD: /* set-3 key type commands */
-        stub_send(c, 0xFA);
-        break;
-    case 0xFE: /* resend */
-        queue_push(&c->kbd_q, c->stub_last);
-        break;
-    case 0xFF: /* reset: acknowledge, then basic assurance test passed */
-        stub_reset(c);
-        stub_send(c, 0xFA);
-        stub_send(c, 0xAA);
-        break;
-    default:
-        stub_send(c, 0xFE);
-        break;
-    }
 }
 
 /* ---- sending to the devices ---- */
@@ -243,16 +233,22 @@ static void send_to_aux(struct i8042 *c, uint8_t byte)
         queue_push(&c->aux_q, 0xFE | ENTRY_TIMEOUT);
 }
 
-void i8042_attach_kbd(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), void *opaque)
+void i8042_attach_kbd(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), int (*read)(void *opaque),
+                      void *opaque)
 {
     c->kbd_write = write;
+    c->kbd_read = write ? read : NULL;
     c->kbd_opaque = opaque;
+    service(c);
 }
 
-void i8042_attach_aux(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), void *opaque)
+void i8042_attach_aux(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), int (*read)(void *opaque),
+                      void *opaque)
 {
     c->aux_write = write;
+    c->aux_read = write ? read : NULL;
     c->aux_opaque = opaque;
+    service(c);
 }
 
 /* ---- output port ---- */
@@ -460,8 +456,6 @@ struct i8042 *i8042_new(struct bus *bus, const struct irq_line *a20, const struc
     c->reset = reset;
     c->irq1 = irq1;
     c->irq12 = irq12;
-    c->kbd_write = stub_kbd_write;
-    c->kbd_opaque = c;
     if (bus_map(bus, BUS_IO, I8042_DATA_PORT, 1, &i8042_data_ops, c, "i8042 data") != 0) {
         free(c);
         return NULL;
@@ -498,7 +492,7 @@ void i8042_reset(struct i8042 *c)
     queue_clear(&c->ctrl_q);
     queue_clear(&c->kbd_q);
     queue_clear(&c->aux_q);
-    stub_reset(c);
+    c->xlate_break = 0;
     update_irq(c);
 }
 
@@ -514,8 +508,7 @@ void i8042_post_load(struct i8042 *c)
     queue_sanitize(&c->ctrl_q);
     queue_sanitize(&c->kbd_q);
     queue_sanitize(&c->aux_q);
-    if (c->stub_set < 1 || c->stub_set > 3)
-        c->stub_set = 2;
+    c->xlate_break = c->xlate_break ? 1 : 0;
     update_irq(c);
 }
 
@@ -529,12 +522,11 @@ static const struct vmstate_field i8042_fields[] = {
     VMSTATE_FIELD(struct i8042, kbd_q.count),  VMSTATE_ARRAY(struct i8042, aux_q.data),
     VMSTATE_FIELD(struct i8042, aux_q.head),   VMSTATE_FIELD(struct i8042, aux_q.count),
     VMSTATE_FIELD(struct i8042, irq1_level),   VMSTATE_FIELD(struct i8042, irq12_level),
-    VMSTATE_FIELD(struct i8042, stub_pending), VMSTATE_FIELD(struct i8042, stub_set),
-    VMSTATE_FIELD(struct i8042, stub_last),    VMSTATE_END,
+    VMSTATE_FIELD(struct i8042, xlate_break),  VMSTATE_END,
 };
 
 const struct vmstate_desc i8042_vmstate = {
     .name = "i8042",
-    .version = 1,
+    .version = 2, /* 2: built-in keyboard gone, translation state */
     .fields = i8042_fields,
 };

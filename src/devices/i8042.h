@@ -4,19 +4,23 @@
  * byte, the output port (A20 gate, CPU reset) and its own commands.  The
  * devices on its two serial ports (PS/2 keyboard on port 1, mouse on the
  * auxiliary port 2) live behind a small interface so that each can be its
- * own file:
+ * own file (ps2kbd.c, ps2mouse.c):
  *   - the controller hands a device every byte the host sends it through
  *     the write callback given to i8042_attach_kbd()/i8042_attach_aux();
- *   - the device answers, and reports keys or motion, with
- *     i8042_push_kbd_byte()/i8042_push_aux_byte().  The controller queues
- *     those bytes (standing in for the device's own buffer while its clock
- *     line is held) and moves them to the output buffer one at a time.
- * Until a keyboard is attached, a built-in minimal keyboard answers the
- * commands BIOSes and kernels send at start-up (reset, identify, LEDs,
- * typematic, scan-code set, enable/disable), so nothing waits forever.
- * The auxiliary port starts empty: bytes sent to it are answered with 0xFE
- * and the status register's time-out bit, as a controller with nothing
- * plugged in does. */
+ *   - a device keeps its own output buffer, as real ones do: whenever the
+ *     controller can take a byte (output buffer empty, the port's clock not
+ *     held by the command byte's disable bit) it calls the device's read
+ *     callback; a device that has new bytes says so with
+ *     i8042_kbd_ready()/i8042_aux_ready();
+ *   - a device without a buffer of its own (read == NULL) may instead push
+ *     bytes with i8042_push_kbd_byte()/i8042_push_aux_byte(); the
+ *     controller queues those for it.
+ * With command byte bit 6 set, every byte from the keyboard port passes
+ * through the 8042's scan-code translation (set 2 -> set 1, an F0h prefix
+ * folded into bit 7 of the next byte) on its way to the output buffer.
+ * A port with nothing attached answers every byte sent to it with FEh and
+ * the status register's time-out bit, as a controller with nothing plugged
+ * in does. */
 #ifndef DYNAPC_I8042_H
 #define DYNAPC_I8042_H
 
@@ -69,16 +73,26 @@ void i8042_free(struct i8042 *c);
  * CPU reset requested through the controller does not reset the 8042. */
 void i8042_reset(struct i8042 *c);
 
-/* Device side.  write == NULL leaves the port empty; attaching a keyboard
- * replaces the built-in minimal one. */
-void i8042_attach_kbd(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), void *opaque);
-void i8042_attach_aux(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), void *opaque);
-/* false if the port's queue is full and the byte was dropped */
+/* Device side.  write == NULL leaves the port empty.  read returns the
+ * device's next byte for the host, or -1 when it has none; it must not call
+ * back into the controller. */
+void i8042_attach_kbd(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), int (*read)(void *opaque),
+                      void *opaque);
+void i8042_attach_aux(struct i8042 *c, void (*write)(void *opaque, uint8_t byte), int (*read)(void *opaque),
+                      void *opaque);
+/* the device has bytes waiting: the controller takes one if it can */
+void i8042_kbd_ready(struct i8042 *c);
+void i8042_aux_ready(struct i8042 *c);
+/* for devices without a buffer: false if the port's queue is full and the
+ * byte was dropped */
 bool i8042_push_kbd_byte(struct i8042 *c, uint8_t byte);
 bool i8042_push_aux_byte(struct i8042 *c, uint8_t byte);
-/* command byte bit 6: the keyboard should deliver scan-code set 1 (the
- * controller's set 2 -> set 1 translation) */
+/* command byte bit 6: the controller translates keyboard bytes */
 bool i8042_kbd_translation(const struct i8042 *c);
+/* the translation applied to one byte other than the F0h prefix (8042
+ * translation table: 00h-7Fh map set 2 to set 1, 80h and up pass
+ * unchanged except 83h -> 41h and 84h -> 54h) */
+uint8_t i8042_translate(uint8_t byte);
 
 /* after the fields in i8042_vmstate were restored */
 void i8042_post_load(struct i8042 *c);
