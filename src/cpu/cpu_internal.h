@@ -261,6 +261,7 @@ struct cpu {
     int no_chain;      /* -d exec: every TB through the dispatcher */
     int flush_pending; /* tb_flush_deferred(): flush before the next lookup */
     int single_step;
+    int shadow_tb;                       /* the next TB is the one instruction under an STI / MOV SS shadow */
     unsigned dbg_exec, dbg_data, dbg_io; /* armed breakpoints by kind (bit i = DRi) */
     unsigned dbg_pending;                /* data/I/O hits of the current instruction */
     struct tb *cur_tb;

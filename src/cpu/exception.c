@@ -69,7 +69,7 @@ uint32_t cpu_tb_flags(const struct cpu *cpu)
         f |= TBF_PG;
     if (cpu->eflags & F_TF)
         f |= TBF_TF;
-    if (cpu->single_step)
+    if (cpu->single_step || cpu->shadow_tb)
         f |= TBF_STEP;
     if (cpu->dbg_data | cpu->dbg_io)
         f |= TBF_DEBUG;

@@ -188,18 +188,27 @@ static void idle_until_next_event(struct machine *m)
     nanosleep(&ts, NULL);
 }
 
-int machine_run(struct machine *m)
+/* Runs until the guest exits, `*m->stop` is set (a signal), or host time
+ * reaches `until` (seconds on the now_s() clock; 0 = no limit).  Returns 1
+ * if the run ended for a reason other than the time limit. */
+static int run_until(struct machine *m, double until)
 {
-    double t0 = now_s();
     for (;;) {
         timerq_run(m->tq);
         if (m->exit_requested)
-            break;
+            return 1;
+        if (m->stop && *m->stop) {
+            m->exit_status = 0;
+            return 1;
+        }
+        if (until > 0 && now_s() >= until)
+            return 0;
         if (m->reset_requested) {
             m->reset_requested = false;
             if (m->cfg.no_reboot) {
                 m->exit_status = 0;
-                break;
+                m->exit_requested = true;
+                return 1;
             }
             pc_board_reset(m);
             cpu_reset(m->cpu);
@@ -207,7 +216,8 @@ int machine_run(struct machine *m)
             if (m->cfg.kernel && boot_multiboot(m, err, sizeof err)) {
                 fprintf(stderr, "dynapc: %s\n", err);
                 m->exit_status = 1;
-                break;
+                m->exit_requested = true;
+                return 1;
             }
             continue;
         }
@@ -215,8 +225,22 @@ int machine_run(struct machine *m)
         if (r == CPU_EXIT_HALT)
             idle_until_next_event(m);
     }
+}
+
+int machine_run(struct machine *m)
+{
+    double t0 = now_s();
+    run_until(m, 0);
     m->run_seconds = now_s() - t0;
     return m->exit_status;
+}
+
+bool machine_run_for(struct machine *m, double seconds)
+{
+    double t0 = now_s();
+    int ended = run_until(m, t0 + seconds);
+    m->run_seconds += now_s() - t0;
+    return ended;
 }
 
 void machine_destroy(struct machine *m)

@@ -4,6 +4,7 @@
 #ifndef DYNAPC_MACHINE_H
 #define DYNAPC_MACHINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,11 @@ struct i440fx;
 struct piix3;
 struct piix4_pm;
 struct fw_cfg;
+struct vga;
+struct dma8237;
+struct fdc;
+struct ps2kbd;
+struct ps2mouse;
 
 struct machine {
     struct machine_config cfg;
@@ -79,6 +85,11 @@ struct machine {
     struct piix3 *piix3;
     struct piix4_pm *pm;
     struct fw_cfg *fw_cfg;
+    struct vga *vga;
+    struct dma8237 *dma;
+    struct fdc *fdc;
+    struct ps2kbd *ps2kbd;
+    struct ps2mouse *ps2mouse;
     struct debugcon *fw_debug; /* SeaBIOS's debug port 0x402 (-d firmware) */
     struct chardev *fw_debug_cd;
 
@@ -86,6 +97,7 @@ struct machine {
     struct irq_line isa_irq[16];
     struct irq_line cpu_intr, pic_cascade, a20, reset;
 
+    volatile sig_atomic_t *stop; /* set by a signal handler (main.c): end the run cleanly */
     bool exit_requested;
     int exit_status;
     bool reset_requested;
@@ -96,6 +108,9 @@ struct machine {
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
 /* Runs until the guest exits (debug-exit, shutdown with -no-reboot); returns the exit status. */
 int machine_run(struct machine *m);
+/* run for at most `seconds` of host time; true if the guest exited (or a
+ * stop was requested) before that, with the status in m->exit_status */
+bool machine_run_for(struct machine *m, double seconds);
 void machine_destroy(struct machine *m);
 void machine_request_exit(struct machine *m, int status);
 void machine_request_reset(struct machine *m);

@@ -7,6 +7,8 @@
 #include "devices/chardev.h"
 #include "devices/debug_exit.h"
 #include "devices/debugcon.h"
+#include "devices/dma8237.h"
+#include "devices/fdc.h"
 #include "devices/fw_cfg.h"
 #include "devices/i440fx.h"
 #include "devices/pci.h"
@@ -17,9 +19,12 @@
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/port92.h"
+#include "devices/ps2kbd.h"
+#include "devices/ps2mouse.h"
 #include "devices/rtc.h"
 #include "devices/speaker_port.h"
 #include "devices/uart.h"
+#include "devices/vga.h"
 
 #include <time.h>
 
@@ -125,7 +130,10 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
     m->rtc = rtc_new(bus, 0x70, m->tq, &m->isa_irq[8], (int64_t)time(NULL));
     m->kbc = i8042_new(bus, &m->a20, &m->reset, &m->isa_irq[1], &m->isa_irq[12]);
     m->port92 = port92_new(bus, &m->a20, &m->reset);
-    if (!m->pic_master || !m->pic_slave || !m->pit || !m->speaker || !m->rtc || !m->kbc || !m->port92) {
+    m->ps2kbd = m->kbc ? ps2kbd_new(m->kbc, m->tq) : NULL;
+    m->ps2mouse = m->kbc ? ps2mouse_new(m->kbc, m->tq) : NULL;
+    if (!m->pic_master || !m->pic_slave || !m->pit || !m->speaker || !m->rtc || !m->kbc || !m->port92 ||
+        !m->ps2kbd || !m->ps2mouse) {
         snprintf(err, errlen, "cannot create the PC devices: %s", bus_error(bus));
         return -1;
     }
@@ -143,12 +151,39 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
                  m->pci ? pci_bus_error(m->pci) : "");
         return -1;
     }
-    for (int i = 0; i < 2; i++)
-        if (m->cfg.fd[i]) {
-            snprintf(err, errlen, "-fd%c %s: the floppy controller is not on this board yet", 'a' + i,
-                     m->cfg.fd[i]);
+    /* VGA with the Bochs VBE interface at 00:02.0, SeaVGABIOS in its ROM BAR */
+    char vgabios[1024];
+    snprintf(vgabios, sizeof vgabios, "%s/vgabios-stdvga.bin",
+             m->cfg.bios_dir ? m->cfg.bios_dir : "/usr/share/seabios");
+    m->vga = vga_new(bus, m->pci, 0x10, m->tq, m->cfg.kernel ? NULL : vgabios, err, errlen);
+    if (!m->vga)
+        return -1;
+    /* 8237 pair and the 82077AA floppy controller (IRQ 6, DMA channel 2) */
+    m->dma = dma8237_new(bus, &m->mem);
+    m->fdc = m->dma ? fdc_new(bus, 0x3F0, &m->isa_irq[6], m->dma, 2, m->tq) : NULL;
+    if (!m->fdc) {
+        snprintf(err, errlen, "cannot create the DMA and floppy controllers: %s", bus_error(bus));
+        return -1;
+    }
+    int nfloppies = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!m->cfg.fd[i])
+            continue;
+        char why[256];
+        if (fdc_insert(m->fdc, i, m->cfg.fd[i], m->cfg.fd_readonly[i] || m->cfg.snapshot, why, sizeof why) <
+            0) {
+            snprintf(err, errlen, "-fd%c %s", 'a' + i, why);
             return -1;
         }
+        nfloppies++;
+    }
+    /* CMOS 10h: drive types (A: high nibble); 14h: equipment, bit 0 = floppies present,
+     * bits 7-6 = number of floppy drives - 1 (IBM AT technical reference, CMOS map) */
+    rtc_cmos_write(m->rtc, 0x10, (uint8_t)(fdc_cmos_type(m->fdc, 0) << 4 | fdc_cmos_type(m->fdc, 1)));
+    uint8_t equip = rtc_cmos_read(m->rtc, 0x14) & 0x3E;
+    if (nfloppies)
+        equip |= (uint8_t)(1 | ((nfloppies - 1) << 6));
+    rtc_cmos_write(m->rtc, 0x14, equip | 0x06); /* 06h: display and keyboard present, as QEMU sets */
     for (int i = 0; i < 4; i++)
         if (m->cfg.hd[i]) {
             snprintf(err, errlen, "%s %s: the IDE controller is not on this board yet",
@@ -206,10 +241,15 @@ void pc_board_reset(struct machine *m)
     i440fx_reset(m->i440fx);
     piix3_reset(m->piix3);
     piix4_pm_reset(m->pm);
+    vga_reset(m->vga);
+    dma8237_reset(m->dma);
+    fdc_reset(m->fdc);
     pic_reset(m->pic_master);
     pic_reset(m->pic_slave);
     pit_reset(m->pit);
     i8042_reset(m->kbc);
+    ps2kbd_reset(m->ps2kbd);
+    ps2mouse_reset(m->ps2mouse);
     port92_reset(m->port92);
     for (int i = 0; i < MACHINE_MAX_SERIAL; i++)
         if (m->uart[i])
@@ -236,12 +276,22 @@ void pc_board_destroy(struct machine *m)
     if (m->fw_debug_cd)
         chardev_close(m->fw_debug_cd);
     fw_cfg_free(m->fw_cfg);
+    if (m->vga)
+        vga_free(m->vga);
+    if (m->fdc)
+        fdc_free(m->fdc);
+    if (m->dma)
+        dma8237_free(m->dma);
     piix4_pm_free(m->pm);
     piix3_free(m->piix3);
     i440fx_free(m->i440fx);
     pci_bus_free(m->pci);
     if (m->port92)
         port92_free(m->port92);
+    if (m->ps2mouse)
+        ps2mouse_free(m->ps2mouse);
+    if (m->ps2kbd)
+        ps2kbd_free(m->ps2kbd);
     if (m->kbc)
         i8042_free(m->kbc);
     if (m->rtc)

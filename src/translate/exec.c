@@ -106,6 +106,11 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
                 cpu->exc_depth = 0;
             }
         }
+        /* The instruction after STI or MOV SS runs alone, so that an
+         * interrupt pending when the shadow ends is taken right after it,
+         * before whatever follows (SeaBIOS opens windows of exactly that
+         * size: STI; NOP; PAUSE; CLI) */
+        cpu->shadow_tb = cpu->inhibit_irq;
         cpu->inhibit_irq = 0;
         if (cpu->halted) {
             why = CPU_EXIT_HALT;
@@ -131,6 +136,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
         if (cpu->last_tb)
             tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);
         cpu->last_tb = NULL;
+        cpu->shadow_tb = 0;
         cpu->budget -= tb->ninsn;
         cpu->cur_tb = tb;
         cpu->stats.tb_executed++;

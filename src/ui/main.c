@@ -5,8 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include "devices/machine.h"
 #include "ui/options.h"
+
+/* The only process-wide state: set from signal handlers, which can reach
+ * nothing else.  SIGINT/SIGTERM end the run through the main loop, so logs
+ * are flushed and disk images closed as on a normal exit. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -43,6 +56,12 @@ int main(int argc, char **argv)
         free(m);
         return 2;
     }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    m->stop = &stop_requested;
     int status = machine_run(m);
     if (o.cfg.print_stats)
         cpu_print_stats(m->cpu, log, m->run_seconds);
