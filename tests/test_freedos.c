@@ -51,20 +51,39 @@ static void screen_text(struct machine *m, char *out)
     out[80 * 25] = 0;
 }
 
-static void boot_to_prompt(const char *image)
+/* as_cd: wrap the floppy into an El Torito ISO (floppy emulation) with
+ * genisoimage and boot that from the ATAPI CD-ROM instead */
+static void boot_to_prompt(const char *image, bool as_cd)
 {
     char src[512], path[64];
     snprintf(src, sizeof src, "%s/%s", images_dir(), image);
     ck_assert_msg(access(src, R_OK) == 0, "missing %s", src);
     ck_assert_int_eq(gunzip_to(src, path, sizeof path), 0);
+    char iso[80] = "", dir[80] = "";
+    if (as_cd) {
+        snprintf(dir, sizeof dir, "/tmp/dynapc-iso-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(iso, sizeof iso, "%s.iso", dir);
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "cp %s %s/boot.img && genisoimage -quiet -o %s -b boot.img -c boot.cat %s",
+                 path, dir, iso, dir);
+        ck_assert_msg(system(cmd) == 0,
+                      "genisoimage failed (Debian package genisoimage, installed by deps.sh)");
+    }
 
     struct machine_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.ram_bytes = 32u << 20;
     cfg.cpu_model = CPU_MODEL_PENTIUM2;
-    cfg.fd[0] = path;
+    if (as_cd) {
+        cfg.hd[2] = iso;
+        cfg.hd_is_cdrom[2] = true;
+        memcpy(cfg.boot_order, "d", 2);
+    } else {
+        cfg.fd[0] = path;
+        memcpy(cfg.boot_order, "a", 2);
+    }
     cfg.snapshot = true;
-    memcpy(cfg.boot_order, "a", 2);
     cfg.log = stderr;
     struct machine *m = calloc(1, sizeof *m);
     char err[512];
@@ -84,22 +103,32 @@ static void boot_to_prompt(const char *image)
     machine_destroy(m);
     free(m);
     unlink(path);
+    if (as_cd) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, iso);
+        ck_assert_int_eq(system(cmd), 0);
+    }
     ck_assert_msg(found, "%s: no A:\\> prompt on the screen", image);
 }
 
 START_TEST(freedos_144)
 {
-    boot_to_prompt("freedos-boot-1.4MB.img.gz");
+    boot_to_prompt("freedos-boot-1.4MB.img.gz", false);
 }
 END_TEST
 START_TEST(freedos_720)
 {
-    boot_to_prompt("freedos-boot-720K.img.gz");
+    boot_to_prompt("freedos-boot-720K.img.gz", false);
 }
 END_TEST
 START_TEST(freedos_360)
 {
-    boot_to_prompt("freedos-boot-360K.img.gz");
+    boot_to_prompt("freedos-boot-360K.img.gz", false);
+}
+END_TEST
+START_TEST(freedos_cdrom)
+{
+    boot_to_prompt("freedos-boot-1.4MB.img.gz", true);
 }
 END_TEST
 
@@ -111,6 +140,7 @@ int main(void)
     tcase_add_test(tc, freedos_144);
     tcase_add_test(tc, freedos_720);
     tcase_add_test(tc, freedos_360);
+    tcase_add_test(tc, freedos_cdrom);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

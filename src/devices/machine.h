@@ -59,6 +59,8 @@ struct vga;
 struct dma8237;
 struct fdc;
 struct ps2kbd;
+struct ide_channel;
+struct piix_ide;
 struct ps2mouse;
 
 struct machine {
@@ -88,6 +90,8 @@ struct machine {
     struct vga *vga;
     struct dma8237 *dma;
     struct fdc *fdc;
+    struct ide_channel *ide[2];
+    struct piix_ide *piix_ide;
     struct ps2kbd *ps2kbd;
     struct ps2mouse *ps2mouse;
     struct debugcon *fw_debug; /* SeaBIOS's debug port 0x402 (-d firmware) */

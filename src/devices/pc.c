@@ -14,7 +14,10 @@
 #include "devices/pci.h"
 #include "devices/piix3.h"
 #include "devices/piix4_pm.h"
+#include "devices/blockdev.h"
 #include "devices/i8042.h"
+#include "devices/ide.h"
+#include "devices/piix_ide.h"
 #include "devices/machine.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
@@ -111,6 +114,50 @@ static void cmos_boot_order(struct machine *m)
     rtc_cmos_write(m->rtc, 0x38, (uint8_t)(code[2] << 4));
 }
 
+static void cmos_write_cb(void *opaque, int index, uint8_t value)
+{
+    rtc_cmos_write(opaque, index, value);
+}
+
+/* IDE: two legacy channels (1F0h/3F6h on IRQ 14, 170h/376h on IRQ 15) with
+ * master and slave each, behind the PIIX3 IDE function at 01.1 (bus master) */
+static int ide_setup(struct machine *m, char *err, size_t errlen)
+{
+    m->ide[0] = ide_channel_new(m->bus, 0x1F0, 0x3F6, &m->isa_irq[14], m->tq);
+    m->ide[1] = ide_channel_new(m->bus, 0x170, 0x376, &m->isa_irq[15], m->tq);
+    if (!m->ide[0] || !m->ide[1]) {
+        snprintf(err, errlen, "cannot create the IDE channels: %s", bus_error(m->bus));
+        return -1;
+    }
+    static const char *const flag[4] = {"-hda", "-hdb", "-hdc", "-hdd"};
+    for (int i = 0; i < 4; i++) {
+        if (!m->cfg.hd[i])
+            continue;
+        char why[256];
+        bool cd = m->cfg.hd_is_cdrom[i];
+        unsigned fl = cd || m->cfg.hd_readonly[i] ? BLOCKDEV_READ_ONLY : 0;
+        if (m->cfg.snapshot && !cd)
+            fl |= BLOCKDEV_SNAPSHOT;
+        struct blockdev *bd = blockdev_open(m->cfg.hd[i], fl, why, sizeof why);
+        int r = bd ? (cd ? ide_attach_cdrom(m->ide[i / 2], i & 1, bd, why, sizeof why)
+                         : ide_attach_disk(m->ide[i / 2], i & 1, bd, why, sizeof why))
+                   : -1;
+        if (r) {
+            if (bd)
+                blockdev_close(bd);
+            snprintf(err, errlen, "%s %s", cd ? "-cdrom" : flag[i], why);
+            return -1;
+        }
+    }
+    m->piix_ide = piix_ide_new(m->pci, 0x09, m->ide[0], m->ide[1], &m->mem);
+    if (!m->piix_ide) {
+        snprintf(err, errlen, "cannot create the PIIX3 IDE function: %s", pci_bus_error(m->pci));
+        return -1;
+    }
+    ide_cmos_fill(m->ide[0], m->ide[1], cmos_write_cb, m->rtc);
+    return 0;
+}
+
 int pc_board_init(struct machine *m, char *err, size_t errlen)
 {
     struct bus *bus = m->bus;
@@ -184,12 +231,8 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
     if (nfloppies)
         equip |= (uint8_t)(1 | ((nfloppies - 1) << 6));
     rtc_cmos_write(m->rtc, 0x14, equip | 0x06); /* 06h: display and keyboard present, as QEMU sets */
-    for (int i = 0; i < 4; i++)
-        if (m->cfg.hd[i]) {
-            snprintf(err, errlen, "%s %s: the IDE controller is not on this board yet",
-                     m->cfg.hd_is_cdrom[i] ? "-cdrom" : "-hd", m->cfg.hd[i]);
-            return -1;
-        }
+    if (ide_setup(m, err, errlen))
+        return -1;
     if (m->cfg.log_mask & LOG_FIRMWARE) {
         m->fw_debug_cd = chardev_from_fd(fileno(m->cfg.log));
         m->fw_debug = m->fw_debug_cd ? debugcon_new(bus, 0x402, m->fw_debug_cd) : NULL;
@@ -244,6 +287,9 @@ void pc_board_reset(struct machine *m)
     vga_reset(m->vga);
     dma8237_reset(m->dma);
     fdc_reset(m->fdc);
+    ide_channel_reset(m->ide[0]);
+    ide_channel_reset(m->ide[1]);
+    piix_ide_reset(m->piix_ide);
     pic_reset(m->pic_master);
     pic_reset(m->pic_slave);
     pit_reset(m->pit);
@@ -278,6 +324,11 @@ void pc_board_destroy(struct machine *m)
     fw_cfg_free(m->fw_cfg);
     if (m->vga)
         vga_free(m->vga);
+    if (m->piix_ide)
+        piix_ide_free(m->piix_ide);
+    for (int i = 0; i < 2; i++)
+        if (m->ide[i])
+            ide_channel_free(m->ide[i]);
     if (m->fdc)
         fdc_free(m->fdc);
     if (m->dma)
