@@ -290,7 +290,11 @@ static struct mp mp_sqrt(struct mp a)
 
 /* ---- rounding to the x87 format ----------------------------------------------- */
 
-static f80 round_mp(struct mp v, struct f80_env *e)
+/* tail: the sign of what the series left out, relative to |v| (-1: the
+ * true value is a little smaller in magnitude, +1: larger, 0: v is all of
+ * it).  It matters only when v itself fits in the bits kept, e.g. sin(x)
+ * of a tiny x, which is x less a little. */
+static f80 round_mp_tail(struct mp v, int tail, struct f80_env *e)
 {
     bool sign = v.sign;
     if (mp_is_zero(&v))
@@ -301,6 +305,19 @@ static f80 round_mp(struct mp v, struct f80_env *e)
     bool sticky = false;
     for (int i = 4; i < NW; i++)
         sticky |= v.w[i] != 0;
+    if (tail && rest == 0 && !sticky) {
+        sticky = true;
+        if (tail < 0) {
+            /* just below m.000: m - 1 . 111... */
+            rest = ~0ull;
+            if (m == J_BIT) {
+                m = ~0ull; /* 0.1111... * 2: one binade down */
+                exp--;
+            } else {
+                m--;
+            }
+        }
+    }
     if (exp < 1 && !(e->unmasked & F80_UE)) {
         /* tiny: tininess after rounding (with an unbounded exponent) decides UE */
         int32_t sh = 1 - exp;
@@ -382,6 +399,11 @@ static f80 round_mp(struct mp v, struct f80_env *e)
         }
     }
     return f80_make(sign, (uint16_t)exp, m);
+}
+
+static f80 round_mp(struct mp v, struct f80_env *e)
+{
+    return round_mp_tail(v, 0, e);
 }
 
 /* ---- operand classes ----------------------------------------------------------- */
@@ -631,7 +653,7 @@ f80 f80_sin(f80 a, struct f80_env *e, bool *out_of_range)
         return a;
     struct mp s;
     trig(a, &s, NULL);
-    return round_mp(s, e);
+    return round_mp_tail(s, -1, e); /* |sin r| < |r|, |cos r| < 1 */
 }
 
 f80 f80_cos(f80 a, struct f80_env *e, bool *out_of_range)
@@ -643,7 +665,7 @@ f80 f80_cos(f80 a, struct f80_env *e, bool *out_of_range)
         return exact_one(false);
     struct mp c;
     trig(a, NULL, &c);
-    return round_mp(c, e);
+    return round_mp_tail(c, -1, e);
 }
 
 f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
@@ -661,8 +683,8 @@ f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
     trig(a, &s, &c);
     /* one instruction: the flags of both roundings together */
     struct f80_env es = *e, ec = *e;
-    *sin_out = round_mp(s, &es);
-    r = round_mp(c, &ec);
+    *sin_out = round_mp_tail(s, -1, &es);
+    r = round_mp_tail(c, -1, &ec);
     e->flags = es.flags | (ec.flags & (uint16_t)~F80_C1);
     return r;
 }
@@ -675,8 +697,12 @@ f80 f80_tan(f80 a, struct f80_env *e, bool *out_of_range)
     if (cls_of(a) == C_ZERO)
         return a;
     struct mp s, c;
+    unsigned q;
+    struct mp r0;
+    reduce(a, &r0, &q);
     trig(a, &s, &c);
-    return round_mp(mp_div(s, c), e);
+    /* tan r = r + r^3/3 + ..., cot r = 1/r - r/3 - ... */
+    return round_mp_tail(mp_div(s, c), (q & 1) ? -1 : 1, e);
 }
 
 static f80 round_pi_multiple(bool sign, int quarter_turns, struct f80_env *e)
@@ -723,7 +749,7 @@ f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
     if (sx)
         a = mp_sub(MP_PI, a);
     a.sign = sy;
-    return round_mp(a, e);
+    return round_mp_tail(a, swap || sx ? 0 : -1, e); /* atan t < t */
 }
 
 f80 f80_2xm1(f80 a, struct f80_env *e)
@@ -738,9 +764,8 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
         return f80_sign(a) ? exact_one(true) : a;
     if (denormal_stop(a, a, false, e))
         return a;
-    /* the exact cases in [-1, 1]: 2^1 - 1 = 1, 2^-1 - 1 = -1/2 */
-    if (f80_exp(a) == BIAS && a.mant == J_BIT)
-        return f80_sign(a) ? f80_make(true, BIAS - 1, J_BIT) : exact_one(false);
+    /* (2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for them too:
+     * the series below never ends exactly, and neither does the hardware's) */
     struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
     struct mp term = y, sum = y;
     for (uint32_t n = 2; n < 200; n++) {
@@ -756,7 +781,11 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
  * IEEE product's (0 * inf invalid, signs multiplied) */
 static f80 times_special(f80 y, f80 l, struct f80_env *e)
 {
-    return f80_mul(y, l, e);
+    struct f80_env e2 = *e;
+    e2.pc = F80_PC_64;
+    f80 r = f80_mul(y, l, &e2);
+    e->flags = e2.flags;
+    return r;
 }
 
 f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
@@ -785,8 +814,12 @@ f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
         int32_t k = m.exp - 1;
         f80 l = f80_from_i32(k);
         struct f80_env e2 = *e;
+        e2.pc = F80_PC_64; /* precision control does not apply */
         r = f80_mul(y, l, &e2);
         e->flags |= e2.flags & (uint16_t)~F80_DE;
+        /* the hardware reports PE here even when y * k is exact */
+        if (k != 0 && cy == C_FINITE)
+            e->flags |= F80_PE;
         return r;
     }
     if (cy == C_ZERO || cy == C_INF) {

@@ -321,11 +321,19 @@ static void write64(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t
 static f80 load_operand(struct cpu *cpu, const struct op *op, unsigned t, uint32_t ea, struct f80_env *e)
 {
     uint32_t lin = fpu_lin(cpu, op, ea, type_size[t], false);
+    /* converted with DE masked: the instruction decides what an unmasked DE does */
+    struct f80_env ce = *e;
+    ce.unmasked &= (uint8_t)~F80_DE;
+    f80 v;
     switch (t) {
     case T_F32:
-        return f80_from_f32(mem_read(cpu, op, lin, 4), e);
+        v = f80_from_f32(mem_read(cpu, op, lin, 4), &ce);
+        e->flags |= ce.flags;
+        return v;
     case T_F64:
-        return f80_from_f64(read64(cpu, op, lin), e);
+        v = f80_from_f64(read64(cpu, op, lin), &ce);
+        e->flags |= ce.flags;
+        return v;
     case T_I32:
         return f80_from_i32((int32_t)mem_read(cpu, op, lin, 4));
     case T_I16:
@@ -360,6 +368,13 @@ static f80 arith(unsigned kind, f80 a, f80 b, struct f80_env *e)
     }
 }
 
+static bool nan_or_unsupported(f80 v)
+{
+    unsigned e = f80_exp(v);
+    bool j = (v.mant & J_BIT) != 0;
+    return (e == 0x7FFF && (!j || (v.mant << 1) != 0)) || (e != 0 && !j);
+}
+
 /* condition codes of a compare: > 000, < C0, = C3, unordered C3 C2 C0 */
 static const uint16_t rel_cc[4] = {SW_C0, SW_C3, 0, SW_C3 | SW_C2 | SW_C0};
 
@@ -380,10 +395,8 @@ static void compare_cc(struct fpu *f, f80 a, f80 b, bool quiet, struct f80_env *
 /* the stack-fault result of a compare: unordered when masked */
 static bool compare_underflow(struct fpu *f)
 {
-    if (!stack_underflow(f))
-        return false;
-    f->sw |= SW_C0 | SW_C2 | SW_C3;
-    return true;
+    f->sw |= SW_C0 | SW_C2 | SW_C3; /* unordered, masked or not */
+    return stack_underflow(f);
 }
 
 /* D8/DC/DA/DE memory forms: ST0 = ST0 op m (sub = ModRM.reg, imm = type) */
@@ -398,29 +411,43 @@ static const struct op *farith_m(struct cpu *cpu, const struct op *op)
     note_insn(cpu, op);
     note_data(cpu, op, ea);
     unsigned kind = op->sub;
-    if (kind == K_COM || kind == K_COMP) {
-        if (st_empty(f, 0)) {
+    bool compare = kind == K_COM || kind == K_COMP;
+    if (unlikely(st_empty(f, 0))) {
+        if (compare) {
             if (compare_underflow(f) && kind == K_COMP)
                 fpu_pop(f);
-            return op + 1;
+        } else if (stack_underflow(f)) {
+            st_set(f, 0, f80_indefinite());
         }
+        return op + 1;
+    }
+    /* the conversion is part of the operation: where the operation stops
+     * before looking at operand classes (a NaN, an invalid operation, a
+     * zero divide) a denormal m32/m64 operand raises no DE */
+    if (unlikely(e.flags & F80_DE) && nan_or_unsupported(*st(f, 0)))
+        e.flags &= (uint16_t)~F80_DE;
+    if (compare) {
         compare_cc(f, *st(f, 0), b, false, &e);
-        if (kind == K_COMP && !(e.flags & f->env.unmasked & F80_IE))
+        if (kind == K_COMP && !(e.flags & f->env.unmasked & (F80_IE | F80_DE)))
             fpu_pop(f);
         return op + 1;
     }
-    if (unlikely(st_empty(f, 0))) {
-        if (stack_underflow(f))
-            st_set(f, 0, f80_indefinite());
-        return op + 1;
-    }
     uint16_t load_fl = e.flags;
-    if (unlikely(load_fl & f->env.unmasked & (F80_IE | F80_DE))) {
-        commit_reg(f, load_fl);
-        return op + 1;
-    }
+    e.flags = 0;
+    /* an SNaN operand takes part as the SNaN it was (which NaN wins is
+     * decided on the significands as they were) */
+    if ((load_fl & F80_IE) && nan_or_unsupported(b) && op->imm <= T_F64)
+        b.mant &= ~0x4000000000000000ull;
     f80 r = arith(kind, *st(f, 0), b, &e);
-    if (commit_reg(f, e.flags))
+    if (unlikely(load_fl & F80_DE)) {
+        if ((e.flags & (F80_IE | F80_ZE)) || nan_or_unsupported(r))
+            load_fl &= (uint16_t)~F80_DE;
+        else if (e.unmasked & F80_DE) {
+            commit_reg(f, load_fl);
+            return op + 1;
+        }
+    }
+    if (commit_reg(f, e.flags | load_fl))
         *st(f, 0) = r;
     return op + 1;
 }
@@ -469,7 +496,7 @@ static const struct op *fcom_r(struct cpu *cpu, const struct op *op)
     }
     struct f80_env e = f->env;
     compare_cc(f, *st(f, 0), *st(f, op->rm), op->imm != 0, &e);
-    if (!(e.flags & f->env.unmasked & F80_IE))
+    if (!(e.flags & f->env.unmasked & (F80_IE | F80_DE)))
         while (pops--)
             fpu_pop(f);
     return op + 1;
@@ -487,7 +514,7 @@ static const struct op *fcomi(struct cpu *cpu, const struct op *op)
     bool set = true, pop = op->sub != 0;
     f->sw &= (uint16_t)~SW_C1;
     if (st_empty(f, 0) || st_empty(f, op->rm)) {
-        set = pop = stack_underflow(f);
+        pop = stack_underflow(f) && pop; /* unordered, masked or not */
     } else {
         struct f80_env e = f->env;
         r = f80_compare(*st(f, 0), *st(f, op->rm), op->imm != 0, &e);
@@ -496,7 +523,9 @@ static const struct op *fcomi(struct cpu *cpu, const struct op *op)
         if (unm)
             f->sw |= SW_ES | SW_B;
         if (unm & F80_IE)
-            set = pop = false;
+            set = false;
+        if (unm & (F80_IE | F80_DE))
+            pop = false;
     }
     if (set) {
         cpu->lf_flags = rel_flags[r];
@@ -523,7 +552,9 @@ static const struct op *fld_m(struct cpu *cpu, const struct op *op)
             fpu_push(f, f80_indefinite());
         return op + 1;
     }
-    if (commit_reg(f, e.flags))
+    /* an unmasked DE still loads (the conversion loses nothing) */
+    commit_reg(f, e.flags);
+    if (!(e.flags & f->env.unmasked & F80_IE))
         fpu_push(f, v);
     return op + 1;
 }
@@ -615,13 +646,13 @@ static const struct op *fld_r(struct cpu *cpu, const struct op *op)
     note_insn(cpu, op);
     f80 v = *st(f, op->rm);
     bool empty = st_empty(f, op->rm);
-    if (push_full(f)) {
-        if (stack_overflow(f))
+    if (empty) {
+        if (stack_underflow(f))
             fpu_push(f, f80_indefinite());
         return op + 1;
     }
-    if (empty) {
-        if (stack_underflow(f))
+    if (push_full(f)) {
+        if (stack_overflow(f))
             fpu_push(f, f80_indefinite());
         return op + 1;
     }
@@ -682,11 +713,10 @@ static const struct op *fcmov(struct cpu *cpu, const struct op *op)
     struct fpu *f = &cpu->fpu;
     note_insn(cpu, op);
     if (st_empty(f, 0) || st_empty(f, op->rm)) {
-        if (stack_underflow(f) && cond_eval(cpu, op->sub))
+        if (stack_underflow(f)) /* the masked response ignores the condition */
             st_set(f, 0, f80_indefinite());
         return op + 1;
     }
-    f->sw &= (uint16_t)~SW_C1;
     if (cond_eval(cpu, op->sub))
         *st(f, 0) = *st(f, op->rm);
     return op + 1;
@@ -699,6 +729,7 @@ static const struct op *ffree(struct cpu *cpu, const struct op *op)
         return exit_to(cpu, op->eip);
     struct fpu *f = &cpu->fpu;
     note_insn(cpu, op);
+    f->sw &= (uint16_t)~SW_C1;
     f->valid &= (uint8_t) ~(1u << phys(f, op->rm));
     if (op->sub)
         fpu_pop(f);
@@ -798,6 +829,8 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
             compare_underflow(f);
             return op + 1;
         }
+        if (u == U_PREM || u == U_PREM1 || u == U_PTAN || u == U_SIN || u == U_COS || u == U_SINCOS)
+            f->sw &= (uint16_t)~SW_C2;
         if (!stack_underflow(f))
             return op + 1;
         if (u == U_PTAN || u == U_SINCOS) {
@@ -812,11 +845,11 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
         } else {
             st_set(f, 0, f80_indefinite());
         }
-        if (u == U_PREM || u == U_PREM1 || u == U_PTAN || u == U_SIN || u == U_COS || u == U_SINCOS)
-            f->sw &= (uint16_t)~SW_C2;
         return op + 1;
     }
-    if (pushes && push_full(f) && u != U_PTAN && u != U_SINCOS) {
+    if (pushes && push_full(f)) {
+        if (u != U_XTRACT)
+            f->sw &= (uint16_t)~SW_C2;
         if (stack_overflow(f)) {
             st_set(f, 0, f80_indefinite());
             fpu_push(f, f80_indefinite());
@@ -868,18 +901,12 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
             f->sw |= SW_C2;
             return op + 1;
         }
-        if (push_full(f)) {
-            if (stack_overflow(f)) {
-                st_set(f, 0, f80_indefinite());
-                fpu_push(f, f80_indefinite());
-            }
-            return op + 1;
-        }
         f->sw &= (uint16_t)~SW_C2;
         if (commit_reg(f, e.flags)) {
             if (u == U_PTAN) {
+                /* a NaN result is pushed again instead of 1.0 */
                 *st(f, 0) = r;
-                fpu_push(f, f80_make(false, 0x3FFF, J_BIT));
+                fpu_push(f, nan_or_unsupported(r) ? r : f80_make(false, 0x3FFF, J_BIT));
             } else {
                 *st(f, 0) = r2;
                 fpu_push(f, r);
@@ -898,8 +925,13 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
         unsigned q = 0;
         bool complete = true;
         r = f80_prem(a, b, &e, &q, &complete, u == U_PREM1);
-        if (commit_reg(f, e.flags)) {
+        bool stored = commit_reg(f, e.flags);
+        if (stored)
             *st(f, 0) = r;
+        if (!stored || (e.flags & F80_IE) || nan_or_unsupported(r)) {
+            /* no quotient: C2 = 0, C0 and C3 stay */
+            f->sw &= (uint16_t)~SW_C2;
+        } else {
             f->sw &= (uint16_t)~SW_CC;
             if (!complete)
                 f->sw |= SW_C2;
@@ -1013,6 +1045,7 @@ static void env_load(struct cpu *cpu, const struct op *op, const uint8_t *b)
         if (pm) {
             f->fip = ld_le16(b + 6);
             f->fcs = ld_le16(b + 8);
+            f->fop = 0;
             f->fdp = ld_le16(b + 10);
             f->fds = ld_le16(b + 12);
         } else {
