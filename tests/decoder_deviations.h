@@ -60,9 +60,9 @@ static const char *const capstone_prefix_words[] = {
     "lock", "rep", "repe", "repne", "repz", "repnz", "xacquire", "xrelease", "bnd", "notrack",
 };
 
-/* dynapc's table names every x87 escape (D8-DF) "esc" until the FPU issue
- * gives them entries of their own; capstone's names for D8-DF all compare as
- * "esc" (validity and length are still compared). */
+/* dynapc's table has one entry, "esc", for each x87 escape (D8-DF); the
+ * forms are decoded by x87_select() in src/cpu/x87.c.  capstone's names for
+ * D8-DF all compare as "esc" (validity and length are still compared). */
 #define X87_ESCAPE_NAME "esc"
 
 /* ---------------------------------------------------------------------------
@@ -172,6 +172,9 @@ struct deviation {
 #define WHY_MMX                                                                                              \
     "MMX (Pentium II has it, SDM Vol. 2 MMX instruction pages): not implemented yet (FPU/MMX issue); "       \
     "capstone names 66/F2/F3-prefixed forms as SSE2, a Pentium II ignores those prefixes"
+#define WHY_MMX_PFX                                                                                          \
+    "66/F3 before 0F 6F/7E/7F: later CPUs' SSE2 forms (MOVDQA, MOVDQU, MOVQ xmm); a Pentium II ignores the " \
+    "prefix (SDM Vol. 2A 2.1.1: reserved) and executes the MMX MOVQ/MOVD"
 #define WHY_HINT_NOP                                                                                         \
     "0F 18-0F 1F /r: NOP Ev (hint NOPs) on the P6 family (SDM Vol. 2B NOP: family 6); capstone names "       \
     "later meanings (PREFETCHh is SSE, BND* is MPX, ENDBR is CET)"
@@ -240,12 +243,18 @@ static const struct deviation deviations[] = {
     SSE(0xF4, 0xF4),
     SSE(0xF6, 0xF7),
     SSE(0xFB, 0xFB),
+    P6_UD(MAP_1, 0xDB, 0xDB, REG(1), MOD_MEM, "FISTTP m32int (DB /1): SSE3 (SDM FISTTP); a Pentium II: #UD"),
+    P6_UD(MAP_1, 0xDD, 0xDD, REG(1), MOD_MEM, "FISTTP m64int (DD /1): SSE3 (SDM FISTTP); a Pentium II: #UD"),
+    P6_UD(MAP_1, 0xDF, 0xDF, REG(1), MOD_MEM, "FISTTP m16int (DF /1): SSE3 (SDM FISTTP); a Pentium II: #UD"),
 
     /* --- capstone's name for a later CPU; a Pentium II executes the older instruction --- */
     ALIAS(MAP_1, 0x90, 0x90, "nop", "PAUSE (F3 90) 'executes as a NOP' on earlier CPUs (SDM Vol. 2B, PAUSE)"),
     ALIAS(MAP_0F, 0xBC, 0xBC, "bsf", "TZCNT (F3 0F BC) is BMI1; without it F3 is ignored: BSF (SDM TZCNT)"),
     ALIAS(MAP_0F, 0xBD, 0xBD, "bsr", "LZCNT (F3 0F BD) is ABM; without it F3 is ignored: BSR (SDM LZCNT)"),
     ALIAS(MAP_0F, 0x18, 0x1F, "nop", WHY_HINT_NOP),
+    ALIAS(MAP_0F, 0x6F, 0x6F, "movq", WHY_MMX_PFX),
+    ALIAS(MAP_0F, 0x7F, 0x7F, "movq", WHY_MMX_PFX),
+    ALIAS(MAP_0F, 0x7E, 0x7E, "movd", WHY_MMX_PFX),
 
     /* --- capstone rejects what a Pentium II executes --- */
     {DEV_CS_INVALID, 0, MAP_0F, 0x18, 0x1F, ALL_REGS, MOD_REG, PFX_ANY, 0,
@@ -265,32 +274,6 @@ static const struct deviation deviations[] = {
      "66/67 for CBW/CWD/JCXZ only as the last prefix; a Pentium II takes prefixes in any order "
      "(SDM Vol. 2A 2.1.1)"},
 
-    /* --- a Pentium II has it; dynapc does not yet --- */
-    NOT_YET(MAP_1, 0xD8, 0xDF, ALL_REGS,
-            "x87 (ESC D8-DF): only FNINIT/FNCLEX/FNSTSW/FNSTCW/FLDCW so far; "
-            "not implemented yet (FPU issue)"),
-    NOT_YET(MAP_0F, 0xAE, 0xAE, REG(0) | REG(1),
-            "FXSAVE/FXRSTOR (FXSR, Pentium II): not implemented yet (FPU issue)"),
-    MMX(0x60, 0x6B),
-    MMX(0x6E, 0x6F),
-    NOT_YET(MAP_0F, 0x71, 0x72, REG(2) | REG(4) | REG(6), WHY_MMX),
-    NOT_YET(MAP_0F, 0x73, 0x73, REG(2) | REG(6), WHY_MMX),
-    MMX(0x74, 0x77),
-    MMX(0x7E, 0x7F),
-    MMX(0xD1, 0xD3),
-    MMX(0xD5, 0xD5),
-    MMX(0xD8, 0xD9),
-    MMX(0xDB, 0xDD),
-    MMX(0xDF, 0xDF),
-    MMX(0xE1, 0xE2),
-    MMX(0xE5, 0xE5),
-    MMX(0xE8, 0xE9),
-    MMX(0xEB, 0xED),
-    MMX(0xEF, 0xEF),
-    MMX(0xF1, 0xF3),
-    MMX(0xF5, 0xF5),
-    MMX(0xF8, 0xFA),
-    MMX(0xFC, 0xFE),
 };
 
 #endif

@@ -221,10 +221,11 @@ enum cat {
     CAT_ENV,
     CAT_SEQ,
     CAT_TRANS,
+    CAT_MMX,
     CAT_COUNT
 };
-static const char *const cat_name[CAT_COUNT] = {"arith",   "loadstore", "compare",  "stack",         "math",
-                                                "control", "env",       "sequence", "transcendental"};
+static const char *const cat_name[CAT_COUNT] = {"arith",   "loadstore", "compare",  "stack",          "math",
+                                                "control", "env",       "sequence", "transcendental", "mmx"};
 
 struct snippet {
     struct x87o_req req;
@@ -558,6 +559,53 @@ static void gen_env(struct gen *g)
     label(g, "%s", l);
 }
 
+static void gen_mmx(struct gen *g)
+{
+    static const uint8_t ops[] = {0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A,
+                                  0x6B, 0x6E, 0x6F, 0x74, 0x75, 0x76, 0x7E, 0x7F, 0xD1, 0xD2, 0xD3,
+                                  0xD5, 0xD8, 0xD9, 0xDB, 0xDC, 0xDD, 0xDF, 0xE1, 0xE2, 0xE5, 0xE8,
+                                  0xE9, 0xEB, 0xEC, 0xED, 0xEF, 0xF1, 0xF2, 0xF3, 0xF5, 0xF8, 0xF9,
+                                  0xFA, 0xFC, 0xFD, 0xFE, 0x71, 0x72, 0x73, 0x77};
+    unsigned k = below(g->s, sizeof ops / sizeof ops[0]);
+    uint8_t opc = ops[k];
+    char l[32];
+    snprintf(l, sizeof l, "mmx 0f %02x", opc);
+    label(g, "%s", l);
+    emit1(g, 0x0F);
+    if (opc == 0x77) {
+        emit1(g, opc);
+        return;
+    }
+    if (opc >= 0x71 && opc <= 0x73) {
+        static const uint8_t regs[3] = {2, 4, 6};
+        unsigned r = regs[below(g->s, opc == 0x73 ? 2 : 3)];
+        if (opc == 0x73 && r == 4)
+            r = 6;
+        uint8_t cnt = (uint8_t)(chance(g->s, 70) ? below(g->s, 66) : rnd(g->s));
+        uint8_t b[3] = {opc, (uint8_t)(0xC0 | r << 3 | below(g->s, 8)), cnt};
+        emit(g, b, 3);
+        return;
+    }
+    unsigned reg = below(g->s, 8);
+    bool shift_by_q = (opc & 0x0F) >= 1 && (opc & 0x0F) <= 3 && opc >= 0xD1;
+    if (opc == 0x6E || opc == 0x7E) {
+        if (chance(g->s, 50)) {
+            /* EAX or EDX-free registers only: EAX (0) and ECX..: use EAX */
+            emit1(g, opc);
+            emit1(g, (uint8_t)(0xC0 | reg << 3 | 0));
+            return;
+        }
+    } else if (chance(g->s, 50)) {
+        emit1(g, opc);
+        emit1(g, (uint8_t)(0xC0 | reg << 3 | below(g->s, 8)));
+        return;
+    }
+    unsigned off = pick_off(g, 8, 1);
+    if (shift_by_q && chance(g->s, 70))
+        put_le(g->sn->req.mem + off, below(g->s, 70), 8);
+    emit_mem(g, opc, reg, off);
+}
+
 static struct v80 trans_arg(uint64_t *s, unsigned op, bool second)
 {
     struct v80 v;
@@ -669,7 +717,7 @@ static void make_snippet(uint64_t seed, uint64_t index, struct snippet *sn)
     uint8_t frstor[6] = {0xDD, 0x25};
     put_le(frstor + 2, X87O_IMG_IN, 4);
     emit(&g, frstor, 6);
-    static const uint8_t weight[CAT_COUNT] = {24, 18, 12, 12, 8, 6, 5, 5, 10};
+    static const uint8_t weight[CAT_COUNT] = {22, 16, 12, 12, 8, 6, 5, 5, 10, 4};
     unsigned w = below(s, 100), c = 0;
     while (w >= weight[c]) {
         w -= weight[c];
@@ -678,6 +726,10 @@ static void make_snippet(uint64_t seed, uint64_t index, struct snippet *sn)
     sn->cat = (enum cat)c;
     if (c == CAT_TRANS) {
         gen_trans(&g, sn->req.img);
+    } else if (c == CAT_MMX) {
+        unsigned n = 1 + below(s, 3);
+        for (unsigned i = 0; i < n; i++)
+            gen_mmx(&g);
     } else {
         unsigned n = c == CAT_SEQ ? 2 + below(s, 3) : 1;
         for (unsigned i = 0; i < n; i++) {

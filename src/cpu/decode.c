@@ -107,7 +107,7 @@ static int has_modrm(const struct insn_def *def)
 {
     for (int i = 0; i < 3; i++) {
         uint8_t o = def->opnd[i];
-        if ((o >= OPN_Eb && o <= OPN_Dd))
+        if ((o >= OPN_Eb && o <= OPN_Nq))
             return 1;
     }
     return 0;
@@ -267,13 +267,16 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
     int invalid = !def->mnem || (def->flags & IF_INVALID);
     if (((def->flags & IF_486) && model < CPU_MODEL_486) ||
         ((def->flags & IF_586) && model < CPU_MODEL_PENTIUM) ||
-        ((def->flags & IF_686) && model < CPU_MODEL_PENTIUM2))
+        ((def->flags & IF_686) && model < CPU_MODEL_PENTIUM2) ||
+        ((def->flags & IF_MMX) && model < CPU_MODEL_PENTIUM_MMX))
         invalid = 1;
     if (!invalid && (def->flags & IF_NOMOD3) && !op->is_mem)
         invalid = 1;
     for (int i = 0; !invalid && i < 3; i++) {
         uint8_t o = def->opnd[i];
         if ((o == OPN_M || o == OPN_Mp) && !op->is_mem)
+            invalid = 1;
+        if (o == OPN_Nq && op->is_mem)
             invalid = 1;
     }
     /* LOCK only on the listed read-modify-write forms with a memory destination (SDM LOCK) */

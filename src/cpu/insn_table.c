@@ -3,6 +3,7 @@
  * are invalid (#UD). */
 #include "cpu/insn_table.h"
 
+#include "cpu/mmx.h"
 #include "cpu/x87.h"
 
 #define I(m, a, b, c, sz, sub, fl, sel)                                                                      \
@@ -148,6 +149,16 @@ static const struct insn_def grp15[8] = {
     BAD,
     BAD,
     BAD,
+};
+#define MMXSH(m, n) I(m, Nq, Ib, NONE, SZ_NONE, n, IF_MMX, sel_mmx)
+static const struct insn_def grp12[8] = {
+    BAD, BAD, MMXSH("psrlw", 2), BAD, MMXSH("psraw", 4), BAD, MMXSH("psllw", 6), BAD,
+};
+static const struct insn_def grp13[8] = {
+    BAD, BAD, MMXSH("psrld", 2), BAD, MMXSH("psrad", 4), BAD, MMXSH("pslld", 6), BAD,
+};
+static const struct insn_def grp14[8] = {
+    BAD, BAD, MMXSH("psrlq", 2), BAD, BAD, BAD, MMXSH("psllq", 6), BAD,
 };
 static const struct insn_def grp9[8] = {
     BAD, I("cmpxchg8b", M, NONE, NONE, SZ_D, 0, IF_LOCK | IF_586, sel_cmpxchg8b), BAD, BAD, BAD, BAD, BAD,
@@ -442,6 +453,59 @@ const struct insn_def insn_map2[256] = {
     SETCC("setge", 13),
     SETCC("setle", 14),
     SETCC("setg", 15),
+    /* MMX (SDM Vol. 2 table A-3) */
+    [0x60] = I("punpcklbw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x61] = I("punpcklwd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x62] = I("punpckldq", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x63] = I("packsswb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x64] = I("pcmpgtb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x65] = I("pcmpgtw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x66] = I("pcmpgtd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x67] = I("packuswb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x68] = I("punpckhbw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x69] = I("punpckhwd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x6A] = I("punpckhdq", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x6B] = I("packssdw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x6F] = I("movq", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x74] = I("pcmpeqb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x75] = I("pcmpeqw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x76] = I("pcmpeqd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD1] = I("psrlw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD2] = I("psrld", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD3] = I("psrlq", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD5] = I("pmullw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD8] = I("psubusb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xD9] = I("psubusw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xDB] = I("pand", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xDC] = I("paddusb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xDD] = I("paddusw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xDF] = I("pandn", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xE1] = I("psraw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xE2] = I("psrad", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xE5] = I("pmulhw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xE8] = I("psubsb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xE9] = I("psubsw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xEB] = I("por", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xEC] = I("paddsb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xED] = I("paddsw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xEF] = I("pxor", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF1] = I("psllw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF2] = I("pslld", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF3] = I("psllq", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF5] = I("pmaddwd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF8] = I("psubb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xF9] = I("psubw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xFA] = I("psubd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xFC] = I("paddb", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xFD] = I("paddw", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0xFE] = I("paddd", Pq, Qq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x6E] = I("movd", Pq, Ed, NONE, SZ_D, 0, IF_MMX, sel_mmx),
+    [0x7E] = I("movd", Ed, Pq, NONE, SZ_D, 0, IF_MMX, sel_mmx),
+    [0x7F] = I("movq", Qq, Pq, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x77] = I("emms", NONE, NONE, NONE, SZ_NONE, 0, IF_MMX, sel_mmx),
+    [0x71] = G("grp12", grp12),
+    [0x72] = G("grp13", grp13),
+    [0x73] = G("grp14", grp14),
     [0xA0] = I("push", SEG, NONE, NONE, SZ_V, 3, 0, sel_push),
     [0xA1] = I("pop", SEG, NONE, NONE, SZ_V, 3, 0, sel_pop),
     [0xA2] = I("cpuid", NONE, NONE, NONE, SZ_NONE, 0, 0 | IF_486, sel_cpuid),

@@ -25,6 +25,9 @@ enum opnd {
     OPN_Sw,
     OPN_Cd,
     OPN_Dd, /* ModRM.reg */
+    OPN_Pq, /* MMX register in ModRM.reg */
+    OPN_Qq, /* MMX register or memory in ModRM.rm */
+    OPN_Nq, /* MMX register in ModRM.rm (mod = 3 only) */
     OPN_Ib,
     OPN_Ibs,
     OPN_Iw,
@@ -66,6 +69,7 @@ enum {
     IF_486 = 1u << 10,    /* first on the 486 (#UD before) */
     IF_586 = 1u << 11,    /* first on the Pentium */
     IF_686 = 1u << 12,    /* first on the Pentium Pro/II */
+    IF_MMX = 1u << 13,    /* MMX: Pentium MMX and Pentium II */
 };
 
 struct insn_def {

@@ -368,15 +368,15 @@ static const struct op *cpuid(struct cpu *cpu, const struct op *op)
         break;
     case CPU_MODEL_PENTIUM_MMX:
         sig = 0x0544;
-        feat |= 0; /* MMX: set when mmx.c lands */
-        break;     /* P55C */
+        feat |= CPUID_MMX;
+        break; /* P55C */
     case CPU_MODEL_PENTIUM:
         sig = 0x0543;
         feat |= 0;
         break;
     default:
         sig = 0x0634;
-        feat |= CPUID_PGE | CPUID_CMOV | CPUID_SEP | CPUID_FXSR;
+        feat |= CPUID_PGE | CPUID_CMOV | CPUID_SEP | CPUID_MMX | CPUID_FXSR;
         break; /* Pentium II Klamath */
     }
     if (leaf == 0) {
