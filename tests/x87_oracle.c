@@ -559,6 +559,18 @@ static void gen_env(struct gen *g)
     label(g, "%s", l);
 }
 
+/* F2XM1 with |x| > 1, FYL2XP1 with |x| >= 1 - sqrt(2)/2 (finite x) */
+static bool out_of_domain(uint8_t op, struct v80 a)
+{
+    unsigned ex = a.se & 0x7FFF;
+    if (ex == 0x7FFF || ex == 0)
+        return false;
+    if (op == 0xF0)
+        return ex > 16383 || (ex == 16383 && a.mant != 1ull << 63);
+    /* 1 - sqrt(2)/2 = 0.2928...: 0x95F619980C4336F7 * 2^-65 */
+    return ex > 16381 || (ex == 16381 && a.mant >= 0x95F619980C4336F7ull);
+}
+
 static void gen_mmx(struct gen *g)
 {
     static const uint8_t ops[] = {0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A,
@@ -661,14 +673,8 @@ static void gen_trans(struct gen *g, uint8_t *img)
     emit1(g, f[k].op);
     label(g, "%s", f[k].name);
     /* outside the documented domain the result is undefined */
-    uint16_t se = (uint16_t)get_le(img + 36, 2);
-    uint64_t mant = get_le(img + 28, 8);
-    unsigned ex = se & 0x7FFF;
-    bool finite = ex != 0x7FFF;
-    if (f[k].op == 0xF0 && finite && (ex > 16383 || (ex == 16383 && mant != 1ull << 63)))
-        g->sn->host_diff |= HD_UNDEFINED;
-    /* 1 - sqrt(2)/2 = 0.2928...: 0x95F619980C4336F7 * 2^-65 */
-    if (f[k].op == 0xF9 && finite && (ex > 16381 || (ex == 16381 && mant >= 0x95F619980C4336F7ull)))
+    struct v80 x = {get_le(img + 28, 8), (uint16_t)get_le(img + 36, 2)};
+    if ((f[k].op == 0xF0 || f[k].op == 0xF9) && out_of_domain(f[k].op, x))
         g->sn->host_diff |= HD_UNDEFINED;
 }
 
@@ -1132,6 +1138,10 @@ static int write_golden(const char *path, struct helper *h, uint64_t seed, uint6
                      golden_ops[k].op != 0xFA && golden_ops[k].op != 0xFC && golden_ops[k].op != 0xFD &&
                      golden_ops[k].op != 0xF4 && golden_ops[k].op != 0xF8 && golden_ops[k].op != 0xF5;
         a = trans && chance(&st, 85) ? trans_arg(&st, golden_ops[k].op, false) : gen_f80(&st);
+        /* only inside the documented domains (outside, the SDM leaves the result undefined) */
+        while ((golden_ops[k].op == 0xF0 || golden_ops[k].op == 0xF9) && golden_ops[k].esc == 0xD9 &&
+               out_of_domain(golden_ops[k].op, a))
+            a = trans_arg(&st, golden_ops[k].op, false);
         b = trans && chance(&st, 85) ? trans_arg(&st, golden_ops[k].op, true) : gen_f80(&st);
         put_le(img, 0xFFFF0000u | cw, 4);
         put_le(img + 4, 0xFFFF0000u | (6u << 11), 4); /* TOP = 6: ST0 = R6, ST1 = R7 */

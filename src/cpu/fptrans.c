@@ -836,12 +836,14 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
     if (nan_operands(x, y, true, e, &r))
         return r;
     enum cls cy = cls_of(y), cx = cls_of(x);
+    if (cx == C_INF && f80_sign(x))
+        return invalid(e); /* before any DE */
     if (denormal_stop(y, x, true, e))
         return y;
     if (cx == C_ZERO)
         return times_special(y, x, e);
     if (cx == C_INF)
-        return f80_sign(x) ? invalid(e) : times_special(y, x, e);
+        return times_special(y, x, e);
     struct mp mx = mp_from_f80(x);
     /* 1 + x <= 0: the logarithm of a non-positive number */
     struct mp t = mp_add(mx, mp_from_u64(false, 1, 0));
