@@ -41,10 +41,25 @@ static inline f80 *st(struct fpu *f, unsigned i)
 {
     return &f->st[phys(f, i)];
 }
+/* a register write as two 64-bit stores (the padding after the exponent
+ * zeroed), so that the next read of the register, which loads 64-bit
+ * halves, is forwarded from the stores instead of stalling */
+static inline void f80_put(f80 *dst, f80 v)
+{
+    uint64_t w[2] = {v.mant, v.se};
+    memcpy(dst, w, sizeof w);
+}
+_Static_assert(sizeof(f80) == 16, "f80 is two 64-bit words");
+
+static inline void st_write(struct fpu *f, unsigned i, f80 v)
+{
+    f80_put(&f->st[phys(f, i)], v);
+}
+
 static inline void st_set(struct fpu *f, unsigned i, f80 v)
 {
     unsigned p = phys(f, i);
-    f->st[p] = v;
+    f80_put(&f->st[p], v);
     f->valid |= (uint8_t)(1u << p);
 }
 static inline void fpu_pop(struct fpu *f)
@@ -55,7 +70,7 @@ static inline void fpu_pop(struct fpu *f)
 static inline void fpu_push(struct fpu *f, f80 v)
 {
     f->top = (f->top - 1) & 7;
-    f->st[f->top] = v;
+    f80_put(&f->st[f->top], v);
     f->valid |= (uint8_t)(1u << f->top);
 }
 /* the register a push would fill is in use: stack overflow */
@@ -350,8 +365,102 @@ static f80 load_operand(struct cpu *cpu, const struct op *op, unsigned t, uint32
 
 /* ---- arithmetic ------------------------------------------------------------- */
 
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static inline bool normal(f80 v)
+{
+    return ((unsigned)(v.se + 1) & 0x7FFF) > 1 && (v.mant >> 63);
+}
+
+/* The hot case of FADD/FSUB/FSUBR/FMUL: two normal operands, round to
+ * nearest with 64-bit precision (what FNINIT sets), a normal result.  The
+ * same bits and flags as f80.c's general path, which handles everything
+ * else (the x87 oracle checks both); false: take the general path. */
+static inline bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *flags)
+{
+    if (!normal(a) || !normal(b))
+        return false;
+    int32_t ea = a.se & 0x7FFF, eb = b.se & 0x7FFF, exp;
+    bool sign;
+    u128 m; /* the exact result with its leading one at bit 126, sticky in bit 0 */
+    if (kind == K_MUL) {
+        m = (u128)a.mant * b.mant; /* [2^126, 2^128) */
+        exp = ea + eb - 16383;
+        sign = ((a.se ^ b.se) >> 15) != 0;
+        if (m >> 127) {
+            m = (m >> 1) | (m & 1);
+            exp++;
+        }
+    } else {
+        bool sa = a.se >> 15, sb = (b.se >> 15) != 0;
+        if (kind == K_SUB)
+            sb = !sb;
+        else if (kind == K_SUBR)
+            sa = !sa;
+        /* a is the larger magnitude */
+        if (eb > ea || (eb == ea && b.mant > a.mant)) {
+            f80 t = a;
+            a = b;
+            b = t;
+            bool ts = sa;
+            sa = sb;
+            sb = ts;
+            int32_t te = ea;
+            ea = eb;
+            eb = te;
+        }
+        int32_t d = ea - eb;
+        u128 ma = (u128)a.mant << 63, mb = (u128)b.mant << 63;
+        if (d > 126)
+            mb = 1;
+        else if (d)
+            mb = (mb >> d) | ((mb & (((u128)1 << d) - 1)) != 0);
+        exp = ea;
+        sign = sa;
+        if (sa == sb) {
+            m = ma + mb;
+            if (m >> 127) {
+                m = (m >> 1) | (m & 1);
+                exp++;
+            }
+        } else {
+            m = ma - mb;
+            if (m == 0)
+                return false; /* an exact zero: its sign is the general path's */
+            while (!(m >> 126)) {
+                m <<= 1;
+                exp--;
+            }
+        }
+    }
+    uint64_t hi = (uint64_t)(m >> 63), lo = (uint64_t)m & 0x7FFFFFFFFFFFFFFFull;
+    const uint64_t half = 1ull << 62;
+    bool up = lo > half || (lo == half && (hi & 1));
+    if (up && ++hi == 0) {
+        hi = 1ull << 63;
+        exp++;
+    }
+    if (exp < 1 || exp > 0x7FFE)
+        return false;
+    *r = f80_make(sign, (uint16_t)exp, hi);
+    *flags = lo ? (uint16_t)(F80_PE | (up ? F80_C1 : 0)) : 0;
+    return true;
+}
+#endif
+
 static f80 arith(unsigned kind, f80 a, f80 b, struct f80_env *e)
 {
+#ifdef __SIZEOF_INT128__
+    if (kind <= K_SUBR && kind != K_COM && kind != K_COMP && e->rc == F80_RC_NEAREST && e->pc == F80_PC_64) {
+        f80 r;
+        uint16_t fl;
+        if (fast_arith(kind, a, b, &r, &fl)) {
+            e->flags |= fl;
+            return r;
+        }
+    }
+#endif
     switch (kind) {
     case K_ADD:
         return f80_add(a, b, e);
@@ -448,7 +557,7 @@ static const struct op *farith_m(struct cpu *cpu, const struct op *op)
         }
     }
     if (commit_reg(f, e.flags | load_fl))
-        *st(f, 0) = r;
+        st_write(f, 0, r);
     return op + 1;
 }
 
@@ -473,7 +582,7 @@ static const struct op *farith_r(struct cpu *cpu, const struct op *op)
     struct f80_env e = f->env;
     f80 r = arith(op->sub, *st(f, d), *st(f, d == 0 ? i : 0), &e);
     if (commit_reg(f, e.flags)) {
-        *st(f, d) = r;
+        st_write(f, d, r);
         if (op->imm & 2)
             fpu_pop(f);
     }
@@ -700,8 +809,8 @@ static const struct op *fxch(struct cpu *cpu, const struct op *op)
         f->sw &= (uint16_t)~SW_C1;
     }
     f80 t = *st(f, 0);
-    *st(f, 0) = *st(f, i);
-    *st(f, i) = t;
+    st_write(f, 0, *st(f, i));
+    st_write(f, i, t);
     return op + 1;
 }
 
@@ -718,7 +827,7 @@ static const struct op *fcmov(struct cpu *cpu, const struct op *op)
         return op + 1;
     }
     if (cond_eval(cpu, op->sub))
-        *st(f, 0) = *st(f, op->rm);
+        st_write(f, 0, *st(f, op->rm));
     return op + 1;
 }
 
@@ -862,11 +971,11 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
     switch (u) {
     case U_CHS:
         f->sw &= (uint16_t)~SW_C1;
-        *st(f, 0) = f80_neg(a);
+        st_write(f, 0, f80_neg(a));
         return op + 1;
     case U_ABS:
         f->sw &= (uint16_t)~SW_C1;
-        *st(f, 0) = f80_abs(a);
+        st_write(f, 0, f80_abs(a));
         return op + 1;
     case U_TST:
         compare_cc(f, a, f80_make(false, 0, 0), false, &e);
@@ -891,7 +1000,7 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
             return op + 1;
         }
         if (commit_reg(f, e.flags))
-            *st(f, 0) = r;
+            st_write(f, 0, r);
         f->sw &= (uint16_t)~SW_C2;
         return op + 1;
     case U_PTAN:
@@ -905,10 +1014,10 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
         if (commit_reg(f, e.flags)) {
             if (u == U_PTAN) {
                 /* a NaN result is pushed again instead of 1.0 */
-                *st(f, 0) = r;
+                st_write(f, 0, r);
                 fpu_push(f, nan_or_unsupported(r) ? r : f80_make(false, 0x3FFF, J_BIT));
             } else {
-                *st(f, 0) = r2;
+                st_write(f, 0, r2);
                 fpu_push(f, r);
             }
         }
@@ -916,7 +1025,7 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
     case U_XTRACT:
         r = f80_xtract(a, &r2, &e);
         if (commit_reg(f, e.flags)) {
-            *st(f, 0) = r2;
+            st_write(f, 0, r2);
             fpu_push(f, r);
         }
         return op + 1;
@@ -927,7 +1036,7 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
         r = f80_prem(a, b, &e, &q, &complete, u == U_PREM1);
         bool stored = commit_reg(f, e.flags);
         if (stored)
-            *st(f, 0) = r;
+            st_write(f, 0, r);
         if (!stored || (e.flags & F80_IE) || nan_or_unsupported(r)) {
             /* no quotient: C2 = 0, C0 and C3 stay */
             f->sw &= (uint16_t)~SW_C2;
@@ -945,7 +1054,7 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
     case U_PATAN:
         r = u == U_YL2X ? f80_yl2x(b, a, &e) : u == U_YL2XP1 ? f80_yl2xp1(b, a, &e) : f80_atan2(b, a, &e);
         if (commit_reg(f, e.flags)) {
-            *st(f, 1) = r;
+            st_write(f, 1, r);
             fpu_pop(f);
         }
         return op + 1;
@@ -953,7 +1062,7 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
         return op + 1;
     }
     if (commit_reg(f, e.flags))
-        *st(f, 0) = r;
+        st_write(f, 0, r);
     return op + 1;
 }
 
@@ -1194,7 +1303,7 @@ static const struct op *fxsave(struct cpu *cpu, const struct op *op)
     f->fdp = ld_le32(b + 16);
     f->fds = ld_le16(b + 20);
     for (unsigned i = 0; i < 8; i++)
-        *st(f, i) = f80_load_bytes(b + 32 + 16 * i);
+        st_write(f, i, f80_load_bytes(b + 32 + 16 * i));
     cw_set(cpu, ld_le16(b));
     return op + 1;
 }
