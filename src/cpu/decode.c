@@ -129,8 +129,10 @@ static void set_invalid(struct op *op)
 /* POP CS exists only on the 8086 (0F was made the two-byte escape on the 286) */
 static const struct insn_def pop_cs_8086 = {"pop", {OPN_SEG, OPN_NONE, OPN_NONE}, SZ_V, 3, IF_STOP, sel_pop,
                                             NULL};
-/* ESC without a coprocessor: the 8086/286 decode the ModRM byte and do nothing else */
-static const struct insn_def esc_nop = {"esc", {OPN_NONE, OPN_NONE, OPN_NONE}, SZ_NONE, 0, 0, sel_nop, NULL};
+/* ESC without a coprocessor: the 8086/286 decode the ModRM byte and do
+ * nothing else, except that the 286 traps it with MSW.EM or TS (x87.c) */
+static const struct insn_def esc_nop = {"esc", {OPN_NONE, OPN_NONE, OPN_NONE}, SZ_NONE, 0, 0, sel_esc_nop,
+                                        NULL};
 
 enum decode_status decode_insn(const struct fetch *f, uint32_t eip, int cs32, struct op *op,
                                struct decoded *d)

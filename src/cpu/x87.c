@@ -1254,6 +1254,35 @@ static const struct op *fwait(struct cpu *cpu, const struct op *op)
     return op + 1;
 }
 
+/* the size of an ESC instruction's memory operand (SDM Vol. 2 x87 pages) */
+static unsigned esc_operand_size(unsigned esc, unsigned reg)
+{
+    static const uint8_t sz[8][8] = {
+        {4, 4, 4, 4, 4, 4, 4, 4},     {4, 4, 4, 4, 14, 2, 14, 2}, {4, 4, 4, 4, 4, 4, 4, 4},
+        {4, 4, 4, 4, 10, 10, 10, 10}, {8, 8, 8, 8, 8, 8, 8, 8},   {8, 8, 8, 8, 94, 94, 94, 2},
+        {2, 2, 2, 2, 2, 2, 2, 2},     {2, 2, 2, 2, 10, 8, 10, 8},
+    };
+    return sz[esc & 7][reg & 7];
+}
+
+/* The 286 moves a coprocessor's memory operand itself, so it checks the
+ * operand against the segment limit (interrupt 13 on an overrun, as the
+ * SingleStepTests 286 captures show) even with no 287 to hand it to. */
+static const struct op *esc_nop(struct cpu *cpu, const struct op *op)
+{
+    if (cpu->cr0 & (CR0_EM | CR0_TS))
+        cpu_fault(cpu, op, EXC_NM, 0, 0);
+    if (cpu->model == CPU_MODEL_286 && op->is_mem)
+        fpu_lin(cpu, op, op_ea(cpu, op), esc_operand_size(op->opcode, op->reg), false);
+    return op + 1;
+}
+
+op_fn sel_esc_nop(const struct op *op)
+{
+    (void)op;
+    return esc_nop;
+}
+
 op_fn sel_fwait(const struct op *op)
 {
     (void)op;

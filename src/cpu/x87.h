@@ -30,6 +30,9 @@ enum {
  * opcode byte and ModRM (op is already decoded: is_mem, rm, EA fields) and
  * fills op->sub/imm/imm2; NULL for an encoding that raises #UD. */
 op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model model);
+/* ESC on the 8086/286, which have no coprocessor here: a no-op, but #NM
+ * (interrupt 7) with MSW.EM or MSW.TS on the 286 (80286 manual, "ESC") */
+op_fn sel_esc_nop(const struct op *op);
 /* FWAIT (9B) */
 op_fn sel_fwait(const struct op *op);
 /* FXSAVE/FXRSTOR (0F AE /0 /1): sub 0 FXSAVE, 1 FXRSTOR */
