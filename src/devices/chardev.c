@@ -36,6 +36,9 @@ struct chardev {
     struct byte_buf out; /* kept NUL-terminated */
     struct byte_buf in;
     size_t in_pos;
+    /* chardev_set_tap */
+    void (*tap)(void *opaque, const uint8_t *buf, size_t len);
+    void *tap_opaque;
 };
 
 static void set_err(char *err, size_t errlen, const char *spec, const char *reason)
@@ -195,6 +198,8 @@ void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len)
 {
     if (!cd || len == 0)
         return;
+    if (cd->tap)
+        cd->tap(cd->tap_opaque, buf, len);
     switch (cd->kind) {
     case CHARDEV_STDIO:
     case CHARDEV_FILE:
@@ -210,6 +215,15 @@ void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len)
     case CHARDEV_NULL:
         break;
     }
+}
+
+void chardev_set_tap(struct chardev *cd, void (*fn)(void *opaque, const uint8_t *buf, size_t len),
+                     void *opaque)
+{
+    if (!cd)
+        return;
+    cd->tap = fn;
+    cd->tap_opaque = opaque;
 }
 
 static size_t stdio_read(struct chardev *cd, uint8_t *buf, size_t len)

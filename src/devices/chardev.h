@@ -19,6 +19,10 @@ struct chardev *chardev_from_fd(int fd);
 void chardev_close(struct chardev *cd);
 
 void chardev_write(struct chardev *cd, const uint8_t *buf, size_t len);
+/* fn sees every byte written to cd (whatever the back end), before the back
+ * end does; NULL removes the tap.  Scripts watch COM1's output through it. */
+void chardev_set_tap(struct chardev *cd, void (*fn)(void *opaque, const uint8_t *buf, size_t len),
+                     void *opaque);
 /* non-blocking; returns the number of bytes read (0 if none pending) */
 size_t chardev_read(struct chardev *cd, uint8_t *buf, size_t len);
 /* file descriptor to poll for input, or -1 */

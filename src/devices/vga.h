@@ -68,6 +68,15 @@ void vga_post_load(struct vga *v);
 
 void vga_render(struct vga *v, struct vga_frame *out);
 
+/* The characters of the current text screen, for automation and text
+ * screendumps: rows lines of cols character codes each (the bytes the
+ * guest wrote, in the font's code page, usually CP437), read the way the
+ * CRTC scans them (start address, word/odd-even addressing, offset
+ * register; the split screen is not followed).  Stores *cols and *rows and
+ * writes min(outlen, cols*rows) bytes (out may be NULL when outlen is 0);
+ * returns cols*rows, or -1 in a graphics or VBE mode. */
+int vga_text_screen(struct vga *v, char *out, size_t outlen, int *cols, int *rows);
+
 /* Video memory, for a board that maps the LFB straight into guest memory;
  * whoever writes it that way must call vga_mark_dirty(). */
 uint8_t *vga_vram(struct vga *v);

@@ -391,3 +391,28 @@ void vga_render(struct vga *v, struct vga_frame *out)
     out->height = v->fb_h;
     out->dirty = changed;
 }
+
+int vga_text_screen(struct vga *v, char *out, size_t outlen, int *cols, int *rows)
+{
+    if (vga_dispi_enabled(v))
+        return -1;
+    struct scan s;
+    setup_scan(v, &s, 0);
+    if (s.kind != RK_TEXT)
+        return -1;
+    /* a character row is max_scan + 1 scan lines, each shown twice with double scan */
+    unsigned row_lines = (s.max_scan + 1) * (s.double_scan ? 2 : 1);
+    int nrows = (int)(s.phys_lines / row_lines), ncols = (int)s.cols;
+    *cols = ncols;
+    *rows = nrows;
+    size_t n = 0;
+    uint16_t line_start = s.start;
+    for (int r = 0; r < nrows; r++) {
+        for (int k = 0; k < ncols && n < outlen; k++) {
+            uint16_t c = (uint16_t)(line_start + ((unsigned)k >> s.count_shift));
+            out[n++] = (char)plane_bytes(v, crtc_address(v, c, 0))[0];
+        }
+        line_start = (uint16_t)(line_start + s.row_step);
+    }
+    return ncols * nrows;
+}
