@@ -33,6 +33,9 @@ static void usage(FILE *f)
                "  -device isa-debug-exit[,iobase=N][,iosize=N]\n"
                "                       writing V to the port exits with status (V<<1)|1\n"
                "  -no-reboot           exit instead of rebooting on reset or triple fault\n"
+               "  -monitor stdio|none  the monitor prompt on the terminal (help lists its commands)\n"
+               "  --script FILE        run an automation script (wait screen/serial, type, key,\n"
+               "                       screendump, sleep, quit); a wait that times out exits with 3\n"
                "  -d LIST              log categories (-d help lists them)\n"
                "  -D FILE              write the log to FILE instead of stderr\n"
                "  -h, --help           this help\n"
@@ -203,7 +206,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
         static const char *const with_value[] = {
             "-m",      "-cpu", "-kernel", "-append", "-initrd", "-serial", "-debugcon", "-display",
             "-device", "-d",   "-D",      "-bios",   "-L",      "-fda",    "-fdb",      "-hda",
-            "-hdb",    "-hdc", "-hdd",    "-cdrom",  "-boot",   "-drive"};
+            "-hdb",    "-hdc", "-hdd",    "-cdrom",  "-boot",   "-drive",  "-monitor",  "-script"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (!strcmp(a, with_value[k]))
@@ -310,13 +313,40 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
                 return OPT_ERROR;
             }
             c->debug_exit = true;
+        } else if (!strcmp(a, "-monitor")) {
+            if (strcmp(v, "stdio") && strcmp(v, "none")) {
+                snprintf(err, errlen, "-monitor %s: unsupported (stdio or none)", v);
+                return OPT_ERROR;
+            }
+            o->monitor_stdio = !strcmp(v, "stdio");
+        } else if (!strcmp(a, "-script")) {
+            o->script = v; /* read and checked by main before the machine is built */
         } else if (!strcmp(a, "-d")) {
             dlist = v;
         } else if (!strcmp(a, "-D")) {
             o->log_file = v;
         }
     }
-    if (!serial_given)
+    if (o->monitor_stdio) {
+        /* the monitor owns the terminal's input; the serial port cannot share it
+         * (QEMU's Ctrl-A c multiplexer is not implemented) */
+        for (int k = 0; k < MACHINE_MAX_SERIAL; k++) {
+            if (c->serial[k] && !strcmp(c->serial[k], "stdio")) {
+                snprintf(err, errlen,
+                         "-monitor stdio: stdio is already used by -serial stdio or -nographic "
+                         "(use -serial file:PATH)");
+                return OPT_ERROR;
+            }
+        }
+        if (c->debugcon && !strcmp(c->debugcon, "stdio")) {
+            snprintf(err, errlen, "-monitor stdio: stdio is already used by -debugcon stdio");
+            return OPT_ERROR;
+        }
+        /* COM1 still exists (scripts can wait for its output) but goes nowhere */
+        if (!serial_given)
+            c->serial[0] = "none";
+    }
+    if (!serial_given && !o->monitor_stdio)
         c->serial[0] = "stdio"; /* QEMU's default with -display none: COM1 on the terminal */
     if (dlist) {
         int help;

@@ -2,6 +2,7 @@
 #ifndef DYNAPC_OPTIONS_H
 #define DYNAPC_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "devices/machine.h"
@@ -11,6 +12,8 @@ enum options_result { OPT_RUN, OPT_EXIT_OK, OPT_ERROR };
 struct options {
     struct machine_config cfg;
     const char *log_file; /* -D */
+    const char *script;   /* --script FILE */
+    bool monitor_stdio;   /* -monitor stdio */
     char *owned[8];       /* strings the config points into (-drive file names) */
     int nowned;
 };
