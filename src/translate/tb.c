@@ -230,10 +230,10 @@ static void page_remove(struct tb_cache *c, uint32_t page_addr, struct tb *tb, i
             cp->bitmap[ch >> 5] |= 1u << (ch & 31);
         e = (uintptr_t)t->page_next[w];
     }
-    if (!cp->tbs) {
-        free(cp);
-        c->pages[p] = NULL;
-    }
+    /* An empty record is kept: stores to the page stay on the slow path
+     * (finding nothing to invalidate), and new code on it does not need the
+     * TLB scan in page_add() again; a full flush frees the records.  Code
+     * that patches itself in a loop retranslates without that scan. */
 }
 
 static void unlink_incoming(struct tb *tb)
