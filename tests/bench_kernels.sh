@@ -12,7 +12,7 @@ if [ $# -ne 3 ]; then
     exit 2
 fi
 exe=$1 shared=$2 work=$3
-WORKLOADS="int_alu branchy calls memcpy smc paging irq"
+WORKLOADS="int_alu branchy calls memcpy x87 smc paging irq"
 TIMEOUT=${BENCH_TIMEOUT:-300}
 
 fail() { echo "bench_kernels: FAIL: $*"; exit 1; }
