@@ -221,7 +221,13 @@ void mmu_set_cr0(struct cpu *cpu, uint32_t v)
     cpu->cr0 = v | CR0_ET;
     if (changed & (CR0_PG | CR0_WP | CR0_PE))
         tlb_flush(cpu);
-    cpu_update_mode(cpu);
+    /* Only CS loads change the CPL in protected mode.  Setting PE keeps CPL
+     * 0 until the far jump that reloads CS (SDM Vol. 3A 9.9.1), whatever the
+     * RPL bits of the real-mode CS value (MEMDISK loads data selectors
+     * before that jump); clearing PE makes it 0. */
+    if (!(cpu->cr0 & CR0_PE))
+        cpu->cpl = 0;
+    cpu->tlb = cpu->tlb_sets[cpu->cpl == 3];
 }
 
 void mmu_set_cr3(struct cpu *cpu, uint32_t v)
