@@ -598,6 +598,11 @@ static void identify_disk(struct ide_drive *d)
     w[0] = 0x0040; /* fixed device */
     w[1] = d->cyls;
     w[3] = d->heads;
+    /* unformatted bytes per track and per sector (ATA-1; retired since
+     * ATA-4, but drives of the time filled them and the Bochs BIOS takes
+     * its PIO block size from word 5) */
+    w[4] = (uint16_t)(512 * d->secs);
+    w[5] = 512;
     w[6] = d->secs;
     w[20] = 3;   /* dual-ported buffer with read caching (obsolete) */
     w[21] = 512; /* buffer size in sectors (obsolete) */
@@ -1512,8 +1517,12 @@ static void data_write(struct ide_channel *ch, uint32_t v, unsigned size)
 static uint8_t status_of(struct ide_channel *ch)
 {
     struct ide_drive *d = selected(ch);
-    /* device 0 answers for an absent device 1 with status 00h (ATA-6 9.16.1) */
-    return d->kind == KIND_NONE ? 0 : d->status;
+    /* device 0 answers for an absent device 1 with status 00h (ATA-6
+     * 9.16.1), but while busy (a software reset) it can only answer BSY: the
+     * Bochs BIOS waits on device 1 after SRST and then commands device 0 */
+    if (d->kind == KIND_NONE)
+        return ch->drive[0].kind != KIND_NONE && (ch->drive[0].status & ST_BSY) ? ch->drive[0].status : 0;
+    return d->status;
 }
 
 static uint8_t reg_read(struct ide_channel *ch, unsigned reg)
