@@ -288,6 +288,7 @@ struct fdc {
     struct timer seek_timer[FDC_UNITS];
     struct fdc_media media[FDC_DRIVES];
     uint8_t drive_type[FDC_DRIVES];
+    bool lenient; /* fdc_set_lenient() */
 };
 
 /* ---- signals ---- */
@@ -354,8 +355,8 @@ static bool unit_present(const struct fdc *fdc, int unit)
 static bool media_readable(const struct fdc *fdc, int unit, int head)
 {
     const struct fdc_geometry *g = unit_geometry(fdc, unit);
-    return g && fdc->mfm && (g->rates >> (fdc->dsr & DSR_RATE) & 1) && fdc->track[unit] < g->cyls &&
-           head < g->heads;
+    return g && fdc->mfm && (fdc->lenient || (g->rates >> (fdc->dsr & DSR_RATE) & 1)) &&
+           fdc->track[unit] < g->cyls && head < g->heads;
 }
 
 static uint64_t sector_offset(const struct fdc_geometry *g, int cyl, int head, int sector)
@@ -849,7 +850,8 @@ static void start_data_command(struct fdc *fdc)
     uint64_t delay = CMD_DELAY_NS;
     /* implied seek (CONFIGURE EIS) to the command's cylinder: no interrupt
      * of its own, SE set in the result's ST0 */
-    if ((fdc->config & CFG_EIS) && fdc->cmd_id != CMD_FORMAT && fdc->c != fdc->track[fdc->unit]) {
+    if ((fdc->config & CFG_EIS || fdc->lenient) && fdc->cmd_id != CMD_FORMAT &&
+        fdc->c != fdc->track[fdc->unit]) {
         delay += SEEK_BASE_NS + (uint64_t)abs(fdc->c - fdc->track[fdc->unit]) * SEEK_STEP_NS;
         fdc->track[fdc->unit] = fdc->c;
         if (g)
@@ -1302,6 +1304,11 @@ void fdc_post_load(struct fdc *fdc)
     update_irq(fdc);
     fdc->drq_level = !(fdc->drq && (fdc->dor & DOR_DMAEN) && !fdc->in_reset);
     update_drq(fdc);
+}
+
+void fdc_set_lenient(struct fdc *fdc, bool on)
+{
+    fdc->lenient = on;
 }
 
 /* ---- save state ---- */

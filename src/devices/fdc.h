@@ -65,6 +65,13 @@ void fdc_set_drive_type(struct fdc *fdc, int drive, enum fdc_drive_type type);
 /* The drive's CMOS type nibble (enum fdc_drive_type); 0 = no drive. */
 int fdc_cmos_type(const struct fdc *fdc, int drive);
 
+/* Bochs' FDC semantics, which the Bochs BIOS (rombios) depends on: it reads
+ * without programming the data rate and without seeking first.  When on,
+ * every rate reads every medium, and data commands seek to their cylinder
+ * as if CONFIGURE had set EIS (QEMU has the first half as the isa-fdc
+ * property check_media_rate=off).  A wiring choice, not saved state. */
+void fdc_set_lenient(struct fdc *fdc, bool on);
+
 /* After the fields of fdc_vmstate were restored (and the media re-inserted
  * by the board): re-arm the pending events, re-drive INT and DRQ. */
 void fdc_post_load(struct fdc *fdc);
