@@ -11,6 +11,7 @@
 #define PM_TIMER_HZ 3579545ull
 
 enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8 };
+enum { DEVACTB = 0x58, APMC_EN = 1u << 25 };
 enum { TMR_STS = 1u << 0, PWRBTN_STS = 1u << 8, SCI_EN = 1u << 0, SLP_EN = 1u << 13 };
 
 struct piix4_pm {
@@ -125,8 +126,13 @@ static void pm_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 
 static const struct bus_ops pm_ops = {pm_read, pm_write, BUS_W8 | BUS_W16 | BUS_W32};
 
-/* APM control (B2h) and status (B3h): writing the ACPI enable/disable values
- * from the FADT (F1h/F0h) flips SCI_EN, which the SMI handler would do */
+/* APM control (B2h) and status (B3h).  A write to B2h with APMC_EN set
+ * (DEVACTB, config 58h bit 25) raises SMI# on a real board, and the
+ * firmware's SMM handler runs.  dynapc has no SMM: the function does here
+ * what the SeaBIOS and Bochs BIOS handlers do.  The ACPI enable/disable
+ * values from the FADT (F1h/F0h) flip SCI_EN, and every SMI ends with B3h
+ * cleared, the handlers' "SMI done" signal (the BIOSes raise an SMI at POST
+ * to relocate SMBASE and wait for B3h to read 0). */
 static uint64_t apm_read(void *opaque, uint64_t off, unsigned size)
 {
     (void)size;
@@ -147,6 +153,8 @@ static void apm_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
         p->pm1_cnt |= SCI_EN;
     else if (v == 0xF0)
         p->pm1_cnt &= (uint16_t)~SCI_EN;
+    if (pci_get32(&p->dev, DEVACTB) & APMC_EN)
+        p->apms = 0;
     update_sci(p);
 }
 
@@ -179,6 +187,7 @@ void piix4_pm_reset(struct piix4_pm *p)
     p->apmc = p->apms = 0;
     pci_set32(&p->dev, 0x40, 1); /* PMBA: I/O space indicator */
     p->dev.config[0x80] = 0;
+    pci_set32(&p->dev, DEVACTB, 0);
     remap(p);
     update_sci(p);
     arm_overflow(p);
@@ -212,6 +221,7 @@ struct piix4_pm *piix4_pm_new(struct bus *bus, struct pci_bus *pci, int devfn, s
     pci_device_set_wmask(&p->dev, 0x80, 0x01, 1);
     pci_device_set_wmask(&p->dev, 0x90, 0xFFF0, 2); /* SMBus base (no SMBus behind it) */
     pci_device_set_wmask(&p->dev, 0xD2, 0x0F, 1);
+    pci_device_set_wmask(&p->dev, DEVACTB, 0xFFFFFFFF, 4);
     if (bus_map(bus, BUS_IO, 0xB2, 2, &apm_ops, p, "apm")) {
         pci_device_remove(&p->dev);
         free(p);
