@@ -15,6 +15,7 @@ enum {
     FW_CFG_RAM_SIZE = 0x03,
     FW_CFG_NOGRAPHIC = 0x04,
     FW_CFG_NB_CPUS = 0x05,
+    FW_CFG_BOOT_MENU = 0x0E, /* SeaBIOS's etc/show-boot-menu */
     FW_CFG_MAX_CPUS = 0x0F,
     FW_CFG_FILE_DIR = 0x19,
     FW_CFG_FILE_FIRST = 0x20,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devices/bus.h"
 #include "devices/multiboot.h"
@@ -96,18 +97,46 @@ static int boot_multiboot(struct machine *m, char *err, size_t errlen)
     return 0;
 }
 
-#define DEFAULT_BIOS_DIR "/usr/share/seabios"
+/* where Debian's seabios, vgabios and bochsbios packages put their images */
+static const char *const firmware_dirs[] = {"/usr/share/seabios", "/usr/share/vgabios", "/usr/share/bochs"};
+
+int machine_find_firmware(const struct machine_config *cfg, const char *name, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", name);
+    if (strchr(name, '/') || access(name, R_OK) == 0)
+        return 0;
+    if (cfg->bios_dir) {
+        snprintf(out, outlen, "%s/%s", cfg->bios_dir, name);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof firmware_dirs / sizeof firmware_dirs[0]; i++) {
+        snprintf(out, outlen, "%s/%s", firmware_dirs[i], name);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    snprintf(out, outlen, "%s", name);
+    return -1;
+}
+
+void machine_firmware_missing(const struct machine_config *cfg, const char *what, const char *name, char *err,
+                              size_t errlen)
+{
+    snprintf(err, errlen, "%s%s: not found in %s%s%s, %s or %s (Debian packages seabios, vgabios, bochsbios)",
+             what, name, cfg->bios_dir ? cfg->bios_dir : "", cfg->bios_dir ? ", " : "", firmware_dirs[0],
+             firmware_dirs[1], firmware_dirs[2]);
+}
 
 /* The BIOS image sits at the top of the 4 GB space; its last 128 KB also
  * appear below 1 MB at E0000-FFFFF (through PAM, until shadowed). */
 static int load_bios(struct machine *m, char *err, size_t errlen)
 {
     char path[1024];
-    if (m->cfg.bios)
-        snprintf(path, sizeof path, "%s", m->cfg.bios);
-    else
-        snprintf(path, sizeof path, "%s/bios.bin", m->cfg.bios_dir ? m->cfg.bios_dir : DEFAULT_BIOS_DIR);
-    const char *flag = m->cfg.bios ? "-bios" : m->cfg.bios_dir ? "-L" : "BIOS";
+    const char *flag = m->cfg.bios ? "-bios" : "BIOS";
+    if (machine_find_firmware(&m->cfg, m->cfg.bios ? m->cfg.bios : "bios.bin", path, sizeof path)) {
+        machine_firmware_missing(&m->cfg, m->cfg.bios ? "-bios " : "BIOS ", path, err, errlen);
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s %s: %s", flag, path, strerror(errno));
@@ -123,6 +152,9 @@ static int load_bios(struct machine *m, char *err, size_t errlen)
         free(data);
         return -1;
     }
+    /* rombios, the Bochs BIOS (every build of it holds this string), needs
+     * Bochs' device semantics in places (pc.c) */
+    m->bochs_bios = memmem(data, size, "The Bochs Project", 17) != NULL;
     size_t low = size < 0x20000 ? size : 0x20000;
     int r = physmem_add_rom(&m->mem, 0x100000000ull - size, data, size, "bios") |
             physmem_add_rom(&m->mem, 0x100000 - low, data + size - low, low, "bios (below 1 MB)");
@@ -160,11 +192,14 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
         snprintf(err, errlen, "cannot allocate the CPU and its code cache");
         return -1;
     }
+    /* the BIOS first: the board adapts to it (bochs_bios) */
+    if (!cfg->kernel && load_bios(m, err, errlen)) /* the CPU starts at the reset vector, in the BIOS */
+        return -1;
     if (pc_board_init(m, err, errlen))
         return -1;
     if (cfg->kernel)
         return boot_multiboot(m, err, errlen);
-    return load_bios(m, err, errlen); /* the CPU starts at the reset vector, in the BIOS */
+    return 0;
 }
 
 static double now_s(void)

@@ -19,8 +19,10 @@ struct machine_config {
     uint64_t ram_bytes;
     enum cpu_model cpu_model;
     const char *kernel, *append, *initrd;
-    const char *bios;                       /* BIOS image; NULL = the default (bios.bin in bios_dir) */
-    const char *bios_dir;                   /* -L: where BIOS images are looked up */
+    const char *bios;                       /* BIOS image; NULL = the default, bios.bin */
+    const char *bios_dir;                   /* -L: where BIOS images are looked up first */
+    const char *vga_romfile;                /* -device VGA,romfile=: VGA BIOS; NULL = vgabios-stdvga.bin */
+    bool vga_device;                        /* -device VGA was given */
     const char *serial[MACHINE_MAX_SERIAL]; /* chardev specs; NULL = not connected */
     const char *debugcon;                   /* chardev spec or NULL */
     bool debug_exit;
@@ -36,6 +38,7 @@ struct machine_config {
     bool hd_readonly[4], fd_readonly[2];
     bool snapshot;      /* writes go to memory, never to the images */
     char boot_order[4]; /* QEMU letters: a floppy, c disk, d CD-ROM; "" = "cad" */
+    bool boot_menu;     /* -boot menu=on: the BIOS offers its boot menu (ESC or F12) */
 };
 
 struct bus;
@@ -94,7 +97,8 @@ struct machine {
     struct piix_ide *piix_ide;
     struct ps2kbd *ps2kbd;
     struct ps2mouse *ps2mouse;
-    struct debugcon *fw_debug; /* SeaBIOS's debug port 0x402 (-d firmware) */
+    struct debugcon *fw_debug;       /* the BIOS debug port 0x402 (-d firmware) */
+    struct debugcon *fw_debug_bochs; /* the Bochs BIOS's second one, 0x403 */
     struct chardev *fw_debug_cd;
 
     /* signal lines the board routes */
@@ -106,6 +110,7 @@ struct machine {
     int exit_status;
     bool reset_requested;
     double run_seconds;
+    bool bochs_bios; /* the BIOS image is the Bochs BIOS (rombios) */
 };
 
 /* Builds the machine; on error returns -1 with one line in err. */
@@ -119,6 +124,16 @@ void machine_destroy(struct machine *m);
 void machine_request_exit(struct machine *m, int status);
 void machine_request_reset(struct machine *m);
 void machine_set_a20(struct machine *m, bool enabled);
+
+/* Looks a firmware image up as QEMU does: a name that holds a '/' or exists
+ * as given is used as it is; otherwise the first of -L's directory and the
+ * directories of Debian's seabios, vgabios and bochsbios packages that has
+ * it.  Returns 0 with the path in out, or -1 (out = name). */
+int machine_find_firmware(const struct machine_config *cfg, const char *name, char *out, size_t outlen);
+/* the one-line error for a name machine_find_firmware() did not find;
+ * what prefixes it ("BIOS ", "-device VGA,romfile=") */
+void machine_firmware_missing(const struct machine_config *cfg, const char *what, const char *name, char *err,
+                              size_t errlen);
 
 /* pc.c: the board */
 int pc_board_init(struct machine *m, char *err, size_t errlen);

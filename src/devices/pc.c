@@ -1,6 +1,8 @@
 /* pc.c - the PC board: which devices exist, at which ports, on which IRQ.
  * This is the only file that knows the machine's wiring. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/bus.h"
@@ -78,6 +80,7 @@ static int fw_cfg_setup(struct machine *m)
     e820[17] = e820[18] = e820[19] = 0;
     return fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->mem.ram_size) | fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) |
            fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) | fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0) |
+           fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, m->cfg.boot_menu) |
            fw_cfg_add_file(f, "etc/e820", e820, sizeof e820);
 }
 
@@ -102,8 +105,9 @@ static void cmos_memory_sizes(struct machine *m)
 
 /* Boot order for the BIOS: CMOS 3Dh holds the first two devices (low
  * nibble first), 38h bits 7:4 the third, with 1 = floppy, 2 = hard disk,
- * 3 = CD-ROM.  SeaBIOS reads these on QEMU-style boards; bit 0 of 38h
- * clear keeps the floppy boot-signature check. */
+ * 3 = CD-ROM.  SeaBIOS and the Bochs BIOS read these; bit 0 of 38h clear
+ * keeps the floppy boot-signature check.  Bit 0 of 3Fh set is the Bochs
+ * BIOS's "fast boot": no F12 boot menu prompt (SeaBIOS's comes from fw_cfg). */
 static void cmos_boot_order(struct machine *m)
 {
     const char *order = m->cfg.boot_order[0] ? m->cfg.boot_order : "cad";
@@ -112,6 +116,30 @@ static void cmos_boot_order(struct machine *m)
         code[i] = order[i] == 'a' ? 1 : order[i] == 'c' ? 2 : order[i] == 'd' ? 3 : 0;
     rtc_cmos_write(m->rtc, 0x3D, (uint8_t)(code[0] | (code[1] << 4)));
     rtc_cmos_write(m->rtc, 0x38, (uint8_t)(code[2] << 4));
+    rtc_cmos_write(m->rtc, 0x3F, m->cfg.boot_menu ? 0x00 : 0x01);
+}
+
+/* An ISA option ROM: the file read-only at base, in whole 4 KB pages */
+static int map_option_rom(struct machine *m, const char *path, uint32_t base, char *err, size_t errlen)
+{
+    enum { MAX_ROM = 0x20000 };
+    uint8_t *data = calloc(1, MAX_ROM);
+    FILE *f = data ? fopen(path, "rb") : NULL;
+    size_t n = f ? fread(data, 1, MAX_ROM, f) : 0;
+    bool too_big = f && !feof(f);
+    if (f)
+        fclose(f);
+    const char *why = !data                                         ? "out of memory"
+                      : !f                                          ? strerror(errno)
+                      : too_big                                     ? "larger than 128 KB"
+                      : n < 3 || data[0] != 0x55 || data[1] != 0xAA ? "not an option ROM (no 55 AA signature)"
+                                                                    : NULL;
+    if (!why && physmem_add_rom(&m->mem, base, data, (n + 0xFFF) & ~(size_t)0xFFF, "option ROM"))
+        why = "no room for another ROM";
+    free(data);
+    if (why)
+        snprintf(err, errlen, "VGA BIOS %s: %s", path, why);
+    return why ? -1 : 0;
 }
 
 static void cmos_write_cb(void *opaque, int index, uint8_t value)
@@ -198,12 +226,22 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
                  m->pci ? pci_bus_error(m->pci) : "");
         return -1;
     }
-    /* VGA with the Bochs VBE interface at 00:02.0, SeaVGABIOS in its ROM BAR */
+    /* VGA with the Bochs VBE interface at 00:02.0, its BIOS (SeaVGABIOS unless
+     * -device VGA,romfile= says otherwise) in the ROM BAR.  The Bochs BIOS
+     * gets the VGA BIOS as an ISA option ROM at C0000h instead, as Bochs
+     * loads it: it copies PCI ROMs to C0000h only with memory decoding off,
+     * when a ROM BAR does not answer (PCI 3.0 6.2.5.2), and then finds no
+     * VGA BIOS; its scan of C0000h-DFFFFh finds an ISA one. */
     char vgabios[1024];
-    snprintf(vgabios, sizeof vgabios, "%s/vgabios-stdvga.bin",
-             m->cfg.bios_dir ? m->cfg.bios_dir : "/usr/share/seabios");
-    m->vga = vga_new(bus, m->pci, 0x10, m->tq, m->cfg.kernel ? NULL : vgabios, err, errlen);
-    if (!m->vga)
+    const char *rom = m->cfg.vga_romfile ? m->cfg.vga_romfile : "vgabios-stdvga.bin";
+    if (!m->cfg.kernel && machine_find_firmware(&m->cfg, rom, vgabios, sizeof vgabios)) {
+        machine_firmware_missing(&m->cfg, m->cfg.vga_romfile ? "-device VGA,romfile=" : "VGA BIOS ", rom, err,
+                                 errlen);
+        return -1;
+    }
+    bool isa_rom = m->bochs_bios && !m->cfg.kernel;
+    m->vga = vga_new(bus, m->pci, 0x10, m->tq, m->cfg.kernel || isa_rom ? NULL : vgabios, err, errlen);
+    if (!m->vga || (isa_rom && map_option_rom(m, vgabios, 0xC0000, err, errlen)))
         return -1;
     /* 8237 pair and the 82077AA floppy controller (IRQ 6, DMA channel 2) */
     m->dma = dma8237_new(bus, &m->mem);
@@ -212,6 +250,8 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the DMA and floppy controllers: %s", bus_error(bus));
         return -1;
     }
+    /* the Bochs BIOS reads floppies without setting the data rate or seeking */
+    fdc_set_lenient(m->fdc, m->bochs_bios);
     int nfloppies = 0;
     for (int i = 0; i < 2; i++) {
         if (!m->cfg.fd[i])
@@ -236,6 +276,8 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
     if (m->cfg.log_mask & LOG_FIRMWARE) {
         m->fw_debug_cd = chardev_from_fd(fileno(m->cfg.log));
         m->fw_debug = m->fw_debug_cd ? debugcon_new(bus, 0x402, m->fw_debug_cd) : NULL;
+        if (m->bochs_bios && m->fw_debug_cd) /* its BX_DEBUG port */
+            m->fw_debug_bochs = debugcon_new(bus, 0x403, m->fw_debug_cd);
     }
 
     for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
@@ -319,6 +361,8 @@ void pc_board_destroy(struct machine *m)
         debug_exit_free(m->debug_exit);
     if (m->fw_debug)
         debugcon_free(m->fw_debug);
+    if (m->fw_debug_bochs)
+        debugcon_free(m->fw_debug_bochs);
     if (m->fw_debug_cd)
         chardev_close(m->fw_debug_cd);
     fw_cfg_free(m->fw_cfg);

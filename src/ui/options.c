@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "devices/debug_exit.h"
+#include "ui/device_opts.h"
 #include "ui/log.h"
 
 static void usage(FILE *f)
@@ -302,6 +303,9 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
                          v);
                 return OPT_ERROR;
             }
+        } else if (!strcmp(a, "-device") && device_opts_handles(v)) {
+            if (device_opts_parse(c, v, err, errlen))
+                return OPT_ERROR;
         } else if (!strcmp(a, "-device")) {
             if (strncmp(v, "isa-debug-exit", 14) || (v[14] && v[14] != ',')) {
                 snprintf(err, errlen, "-device %s: unknown device (supported: isa-debug-exit)", v);
