@@ -6,17 +6,18 @@ set -euo pipefail
 
 PACKAGES=(meson ninja-build gcc pkg-config nasm gcc-multilib libcapstone-dev check
           zlib1g-dev libsdl2-dev libslirp-dev seabios clang-format qemu-system-x86
-          make python3 genisoimage)
+          make python3 genisoimage bochsbios vgabios syslinux isolinux syslinux-common mtools dosfstools fdisk)
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps.sh: no dpkg-query (not Debian?); install by hand: ${PACKAGES[*]}" >&2
     exit 0
 fi
 
-# gcc-multilib (for the -m32 benchmark kernels) exists only on x86 Debian
+# gcc-multilib (for the -m32 benchmark kernels) and syslinux (the installer
+# the boot tests run) exist only on x86 Debian
 case $(dpkg --print-architecture) in
 amd64 | i386) ;;
-*) PACKAGES=("${PACKAGES[@]/gcc-multilib/}") ;;
+*) PACKAGES=("${PACKAGES[@]/gcc-multilib/}") && PACKAGES=("${PACKAGES[@]/%syslinux/}") ;;
 esac
 
 missing=()
