@@ -55,6 +55,15 @@ static void cpu_shutdown(void *opaque)
     machine_request_reset(m);
 }
 
+/* FERR# from the FPU (CR0.NE = 0) is IRQ 13 on a PC; writing port F0h
+ * clears the interrupt and asserts IGNNE# so the FPU instruction can
+ * complete (IBM PC/AT technical reference, coprocessor interface) */
+static void cpu_ferr(void *opaque, int level)
+{
+    struct machine *m = opaque;
+    irq_set(&m->isa_irq[13], level);
+}
+
 static void set_cpu_intr(void *opaque, int n, int level)
 {
     (void)n;
@@ -184,6 +193,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
         .bus = m->bus,
         .intr_ack = cpu_intr_ack,
         .shutdown = cpu_shutdown,
+        .ferr = cpu_ferr,
         .log = cfg->log,
         .log_mask = cfg->log_mask,
     };

@@ -60,6 +60,23 @@ static void debug_exit_cb(void *opaque, int status)
     machine_request_exit(opaque, status);
 }
 
+static void fpu_clear_busy(void *opaque, uint64_t off, uint64_t v, unsigned size)
+{
+    (void)off, (void)v, (void)size;
+    struct machine *m = opaque;
+    irq_lower(&m->isa_irq[13]);
+    cpu_set_ignne(m->cpu, 1);
+}
+
+static uint64_t fpu_port_read(void *opaque, uint64_t off, unsigned size)
+{
+    (void)opaque, (void)off, (void)size;
+    return 0xFF;
+}
+
+/* port F0h: clear the coprocessor's busy latch (IRQ 13) and let the FPU go on */
+static const struct bus_ops fpu_port_ops = {fpu_port_read, fpu_clear_busy, BUS_W8};
+
 static void power_off(void *opaque)
 {
     machine_request_exit(opaque, 0); /* ACPI S5: the guest shut the machine down */
@@ -205,6 +222,10 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
     m->rtc = rtc_new(bus, 0x70, m->tq, &m->isa_irq[8], (int64_t)time(NULL));
     m->kbc = i8042_new(bus, &m->a20, &m->reset, &m->isa_irq[1], &m->isa_irq[12]);
     m->port92 = port92_new(bus, &m->a20, &m->reset);
+    if (bus_map(bus, BUS_IO, 0xF0, 1, &fpu_port_ops, m, "fpu-busy")) {
+        snprintf(err, errlen, "cannot map port F0h: %s", bus_error(bus));
+        return -1;
+    }
     m->ps2kbd = m->kbc ? ps2kbd_new(m->kbc, m->tq) : NULL;
     m->ps2mouse = m->kbc ? ps2mouse_new(m->kbc, m->tq) : NULL;
     if (!m->pic_master || !m->pic_slave || !m->pit || !m->speaker || !m->rtc || !m->kbc || !m->port92 ||
