@@ -22,7 +22,8 @@ static void usage(FILE *f)
                "  -L DIR               directory to look up BIOS images in\n"
                "  -fda/-fdb FILE       floppy images; -hda..-hdd FILE disk images; -cdrom FILE ISO image\n"
                "  -drive file=F,if=ide|floppy,index=N,media=disk|cdrom,readonly=on\n"
-               "  -boot ORDER          boot order: letters a (floppy), c (disk), d (CD-ROM); default cad\n"
+               "  -boot ORDER[,menu=on] boot order: letters a (floppy), c (disk), d (CD-ROM); default cad\n"
+               "  -device VGA,romfile=FILE  the VGA BIOS (looked up like -bios: -L, then the firmware dirs)\n"
                "  -snapshot            writes go to memory, never to the images\n"
                "  -kernel FILE         boot a Multiboot kernel (ELF or a.out kludge) without a BIOS\n"
                "  -append STRING       kernel command line\n"
@@ -72,18 +73,29 @@ static int check_readable(const char *flag, const char *path, char *err, size_t 
     return 0;
 }
 
-/* -boot ORDER or -boot order=ORDER: QEMU's drive letters a (floppy), c (first
- * hard disk), d (CD-ROM); up to three */
+/* -boot [order=]DRIVES[,menu=on|off] (QEMU's keys; DRIVES: up to three of
+ * a (floppy), c (first hard disk), d (CD-ROM)) */
 static int parse_boot(struct machine_config *c, const char *v, char *err, size_t errlen)
 {
-    const char *order = !strncmp(v, "order=", 6) ? v + 6 : v;
-    size_t n = strcspn(order, ",");
-    if (n == 0 || n > 3 || strspn(order, "acd") < n) {
-        snprintf(err, errlen, "-boot %s: bad boot order (up to three of the letters a, c, d)", v);
-        return -1;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        if (!strncmp(kv, "menu=", 5)) {
+            if (strcmp(kv + 5, "on") && strcmp(kv + 5, "off")) {
+                snprintf(err, errlen, "-boot %s: menu= takes on or off", v);
+                return -1;
+            }
+            c->boot_menu = !strcmp(kv + 5, "on");
+            continue;
+        }
+        const char *order = !strncmp(kv, "order=", 6) ? kv + 6 : kv;
+        size_t n = strlen(order);
+        if (n == 0 || n > 3 || strspn(order, "acd") < n) {
+            snprintf(err, errlen, "-boot %s: bad boot order (up to three of the letters a, c, d)", v);
+            return -1;
+        }
+        memcpy(c->boot_order, order, n + 1);
     }
-    memcpy(c->boot_order, order, n);
-    c->boot_order[n] = 0;
     return 0;
 }
 
@@ -308,7 +320,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
                 return OPT_ERROR;
         } else if (!strcmp(a, "-device")) {
             if (strncmp(v, "isa-debug-exit", 14) || (v[14] && v[14] != ',')) {
-                snprintf(err, errlen, "-device %s: unknown device (supported: isa-debug-exit)", v);
+                snprintf(err, errlen, "-device %s: unknown device (supported: isa-debug-exit, VGA)", v);
                 return OPT_ERROR;
             }
             char why[256];
