@@ -515,6 +515,20 @@ static inline void seg_check_write(struct cpu *cpu, const struct op *op, int seg
         seg_write_fault(cpu, op, seg);
 }
 
+/* linear address of an operand wider than 4 bytes (x87 m64/m80, MMX,
+ * descriptor images): fast_end covers accesses of up to 4 bytes, so the
+ * end of the operand is checked against it explicitly */
+static inline uint32_t seg_lin_wide(struct cpu *cpu, const struct op *op, uint32_t ea, unsigned size,
+                                    bool write)
+{
+    const struct seg *s = &cpu->seg[op->seg];
+    if (write)
+        seg_check_write(cpu, op, op->seg);
+    if (unlikely(!s->fast_end || (uint64_t)ea + size > (uint64_t)s->fast_end + 3))
+        seg_limit_fault(cpu, op, op->seg, ea, size);
+    return s->base + ea;
+}
+
 /* the linear address of a memory operand that will be written */
 static inline uint32_t op_lin_w(struct cpu *cpu, const struct op *op, unsigned size)
 {

@@ -32,13 +32,7 @@ static inline void mmx_state(struct cpu *cpu)
 
 static uint32_t mmx_lin(struct cpu *cpu, const struct op *op, unsigned size, bool write)
 {
-    uint32_t ea = op_ea(cpu, op);
-    const struct seg *s = &cpu->seg[op->seg];
-    if (write)
-        seg_check_write(cpu, op, op->seg);
-    if (unlikely(!s->fast_end || (uint64_t)ea + size > (uint64_t)s->fast_end + 3))
-        seg_limit_fault(cpu, op, op->seg, ea, size);
-    return s->base + ea;
+    return seg_lin_wide(cpu, op, op_ea(cpu, op), size, write);
 }
 
 /* the Qq operand (64 bits; 32 for PUNPCKL*, which read only the low half) */

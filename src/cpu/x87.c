@@ -278,12 +278,7 @@ static bool stack_overflow(struct fpu *f)
 
 static uint32_t fpu_lin(struct cpu *cpu, const struct op *op, uint32_t ea, unsigned size, bool write)
 {
-    const struct seg *s = &cpu->seg[op->seg];
-    if (write)
-        seg_check_write(cpu, op, op->seg);
-    if (unlikely(!s->fast_end || (uint64_t)ea + size > (uint64_t)s->fast_end + 3))
-        seg_limit_fault(cpu, op, op->seg, ea, size);
-    return s->base + ea;
+    return seg_lin_wide(cpu, op, ea, size, write);
 }
 
 static uint64_t read64(struct cpu *cpu, const struct op *op, uint32_t lin)
