@@ -21,6 +21,8 @@
  * missing address mark instead of hanging for want of index pulses. */
 #include "devices/fdc.h"
 
+#include "devices/blockdev.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,59 +109,43 @@ static const struct fdc_geometry geometries[] = {
     {2949120, 80, 2, 36, RATES(RATE_1M, RATE_1M), FDC_DRIVE_2_88M, "2.88M"},
 };
 
-/* ---- image back end (plain stdio; the one place to switch to a block layer) ---- */
+/* ---- image back end: the block layer (locking, read-only, snapshot overlay) ---- */
 
 struct fdc_image {
-    FILE *f;
+    struct blockdev *bd;
     uint64_t size;
-    bool read_only;
+    bool read_only; /* the disk is write-protected (not with -snapshot: writes go to the overlay) */
 };
 
-static int image_open(struct fdc_image *img, const char *path, bool read_only, char *err, size_t errlen)
+static int image_open(struct fdc_image *img, const char *path, unsigned flags, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, read_only ? "rb" : "r+b");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    img->bd = blockdev_open(path, flags, err, errlen);
+    if (!img->bd)
         return -1;
-    }
-    if (fseeko(f, 0, SEEK_END) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        fclose(f);
-        return -1;
-    }
-    off_t size = ftello(f);
-    if (size < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        fclose(f);
-        return -1;
-    }
-    img->f = f;
-    img->size = (uint64_t)size;
-    img->read_only = read_only;
+    img->size = blockdev_size(img->bd);
+    img->read_only = blockdev_read_only(img->bd);
     return 0;
 }
 
 static void image_close(struct fdc_image *img)
 {
-    if (img->f)
-        fclose(img->f);
+    if (img->bd)
+        blockdev_close(img->bd);
     memset(img, 0, sizeof *img);
 }
 
 static int image_read(struct fdc_image *img, uint64_t offset, uint8_t *buf, size_t len)
 {
-    if (offset + len > img->size || fseeko(img->f, (off_t)offset, SEEK_SET) != 0)
+    if (offset + len > img->size)
         return -1;
-    return fread(buf, 1, len, img->f) == len ? 0 : -1;
+    return blockdev_read(img->bd, offset, buf, len) < 0 ? -1 : 0;
 }
 
 static int image_write(struct fdc_image *img, uint64_t offset, const uint8_t *buf, size_t len)
 {
-    if (img->read_only || offset + len > img->size || fseeko(img->f, (off_t)offset, SEEK_SET) != 0)
+    if (img->read_only || offset + len > img->size)
         return -1;
-    if (fwrite(buf, 1, len, img->f) != len)
-        return -1;
-    return fflush(img->f) == 0 ? 0 : -1;
+    return blockdev_write(img->bd, offset, buf, len) < 0 ? -1 : 0;
 }
 
 /* ---- commands ---- */
@@ -1235,13 +1221,18 @@ void fdc_free(struct fdc *fdc)
 
 int fdc_insert(struct fdc *fdc, int drive, const char *path, bool read_only, char *err, size_t errlen)
 {
+    return fdc_insert_flags(fdc, drive, path, read_only ? BLOCKDEV_READ_ONLY : 0, err, errlen);
+}
+
+int fdc_insert_flags(struct fdc *fdc, int drive, const char *path, unsigned flags, char *err, size_t errlen)
+{
     if (drive < 0 || drive >= FDC_DRIVES) {
         snprintf(err, errlen, "%s: floppy drive %d does not exist", path, drive);
         return -1;
     }
     struct fdc_image img;
     memset(&img, 0, sizeof img);
-    if (image_open(&img, path, read_only, err, errlen) < 0)
+    if (image_open(&img, path, flags, err, errlen) < 0)
         return -1;
     const struct fdc_geometry *geo = NULL;
     for (size_t i = 0; i < sizeof geometries / sizeof geometries[0]; i++)

@@ -57,6 +57,8 @@ void fdc_reset(struct fdc *fdc);
  * -1 with one line in err naming the file and the reason (cannot open,
  * unknown image size). */
 int fdc_insert(struct fdc *fdc, int drive, const char *path, bool read_only, char *err, size_t errlen);
+/* the same with BLOCKDEV_* flags (BLOCKDEV_SNAPSHOT: writes go to memory, the image is untouched) */
+int fdc_insert_flags(struct fdc *fdc, int drive, const char *path, unsigned flags, char *err, size_t errlen);
 void fdc_eject(struct fdc *fdc, int drive);
 bool fdc_has_media(const struct fdc *fdc, int drive);
 

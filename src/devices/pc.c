@@ -278,8 +278,9 @@ int pc_board_init(struct machine *m, char *err, size_t errlen)
         if (!m->cfg.fd[i])
             continue;
         char why[256];
-        if (fdc_insert(m->fdc, i, m->cfg.fd[i], m->cfg.fd_readonly[i] || m->cfg.snapshot, why, sizeof why) <
-            0) {
+        unsigned fl =
+            (m->cfg.fd_readonly[i] ? BLOCKDEV_READ_ONLY : 0) | (m->cfg.snapshot ? BLOCKDEV_SNAPSHOT : 0);
+        if (fdc_insert_flags(m->fdc, i, m->cfg.fd[i], fl, why, sizeof why) < 0) {
             snprintf(err, errlen, "-fd%c %s", 'a' + i, why);
             return -1;
         }
