@@ -151,5 +151,28 @@ else
     bad "monitor: rc=$rc stdout: $(cat "$tmp/mon.out") stderr: $(cat "$tmp/mon.err")"
 fi
 
+# -snapshot: the guest writes a file on the floppy, the image file stays
+# byte for byte the same; without -snapshot the same write reaches it
+sum_before=$(md5sum <"$img")
+write_file='wait screen A:\> 60
+sleep 1
+type echo hi > a:\\snap.txt\n
+sleep 1
+quit 0
+'
+run snapshot "$write_file"
+if [ "$rc" = 0 ] && [ "$(md5sum <"$img")" = "$sum_before" ]; then
+    ok "-snapshot: guest writes leave the floppy image untouched"
+else
+    bad "-snapshot: rc=$rc, image changed: $([ "$(md5sum <"$img")" = "$sum_before" ] && echo no || echo yes)"
+fi
+boot=(-fda "$img" -boot a -display none)
+run writeback "$write_file"
+if [ "$rc" = 0 ] && [ "$(md5sum <"$img")" != "$sum_before" ]; then
+    ok "without -snapshot the guest's write reaches the floppy image"
+else
+    bad "without -snapshot: rc=$rc, the image did not change"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
