@@ -389,6 +389,10 @@ uint32_t shift_op(struct cpu *cpu, unsigned kind, unsigned size, uint32_t v, uns
 /* exception.c */
 NORETURN void cpu_raise(struct cpu *cpu, int vector, uint32_t error, int has_error);
 NORETURN void cpu_fault(struct cpu *cpu, const struct op *op, int vector, uint32_t error, int has_error);
+/* what is being delivered (the is_software argument): exceptions and
+ * external interrupts return to cpu->eip and skip the gate DPL check;
+ * INT n returns to next_eip */
+enum { INT_EXCEPTION = 0, INT_SOFTWARE = 1, INT_EXTERNAL = 2 };
 void cpu_deliver_interrupt(struct cpu *cpu, int vector, int is_software, uint32_t next_eip, int has_error,
                            uint32_t error);
 void cpu_load_seg(struct cpu *cpu, const struct op *op, int seg, uint16_t sel);

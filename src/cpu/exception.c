@@ -169,13 +169,16 @@ uint32_t cpu_pop(struct cpu *cpu, const struct op *op, unsigned size)
 }
 
 /* ---- interrupts ------------------------------------------------------------ */
-static void log_int(struct cpu *cpu, int vector, int sw, uint32_t err, int has_err)
+static void log_int(struct cpu *cpu, int vector, int kind, uint32_t err, int has_err)
 {
     if (!(cpu->host.log_mask & LOG_INT) || !cpu->host.log)
         return;
-    fprintf(cpu->host.log, "int: v=%02x %s%s cpl=%d eip=%04x:%08" PRIx32 " err=%" PRIx32 "%s\n", vector,
-            vector < 32 && !sw ? exc_names[vector] : "", sw ? "(INT n)" : "", cpu->cpl, cpu->seg[SEG_CS].sel,
-            cpu->eip, err, has_err ? "" : "(none)");
+    const char *what = kind == INT_SOFTWARE   ? "(INT n)"
+                       : kind == INT_EXTERNAL ? "(IRQ)"
+                       : vector < 32          ? exc_names[vector]
+                                              : "";
+    fprintf(cpu->host.log, "int: v=%02x %s cpl=%d eip=%04x:%08" PRIx32 " err=%" PRIx32 "%s\n", vector, what,
+            cpu->cpl, cpu->seg[SEG_CS].sel, cpu->eip, err, has_err ? "" : "(none)");
 }
 
 /* pushes on the stack described by (ss_base, esp, mask) with supervisor or
@@ -334,11 +337,12 @@ void cpu_deliver_interrupt(struct cpu *cpu, int vector, int is_software, uint32_
                            uint32_t error)
 {
     log_int(cpu, vector, is_software, error, has_error);
-    uint32_t ret = is_software ? next_eip : cpu->eip;
+    int sw = is_software == INT_SOFTWARE;
+    uint32_t ret = sw ? next_eip : cpu->eip;
     if (!(cpu->cr0 & CR0_PE))
         deliver_real(cpu, vector, ret);
     else
-        deliver_protected(cpu, vector, is_software, ret, has_error, error);
+        deliver_protected(cpu, vector, sw, ret, has_error, error);
 }
 
 /* ---- far transfers -------------------------------------------------------- */

@@ -102,7 +102,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
                 cpu->last_tb = NULL;
                 cpu->exc_vector = 0x20; /* an external interrupt counts as benign for #DF */
                 cpu->exc_depth = 1;
-                cpu_deliver_interrupt(cpu, vec & 0xFF, 0, 0, 0, 0);
+                cpu_deliver_interrupt(cpu, vec & 0xFF, INT_EXTERNAL, 0, 0, 0);
                 cpu->exc_depth = 0;
             }
         }
