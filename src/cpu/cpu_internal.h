@@ -327,6 +327,32 @@ static inline void lf_set(struct cpu *cpu, enum lf_kind k, unsigned size, uint32
     cpu->lf_src1 = a;
     cpu->lf_src2 = b;
 }
+/* the lazy-flags record, saved around a store that may fault so that a
+ * restarted instruction sees the flags from before it */
+struct lf_state {
+    uint32_t res, src1, src2, cin;
+    uint8_t kind, size;
+    uint16_t flags;
+};
+
+static inline struct lf_state lf_save(const struct cpu *cpu)
+{
+    struct lf_state s = {cpu->lf_res,  cpu->lf_src1, cpu->lf_src2, cpu->lf_cin,
+                         cpu->lf_kind, cpu->lf_size, cpu->lf_flags};
+    return s;
+}
+
+static inline void lf_restore(struct cpu *cpu, const struct lf_state *s)
+{
+    cpu->lf_res = s->res;
+    cpu->lf_src1 = s->src1;
+    cpu->lf_src2 = s->src2;
+    cpu->lf_cin = s->cin;
+    cpu->lf_kind = s->kind;
+    cpu->lf_size = s->size;
+    cpu->lf_flags = s->flags;
+}
+
 /* CF without computing the other flags (INC/DEC keep it) */
 static inline uint32_t lf_carry(struct cpu *cpu)
 {

@@ -413,12 +413,7 @@ enum decode_status decode_insn_model(const struct fetch *f, uint32_t eip, int cs
     if (def->sel == sel_string || def->sel == sel_xlat)
         op->seg = (uint8_t)(seg_override >= 0 ? seg_override : SEG_DS);
 
-    if (def->sel == sel_grp7 || def->sel == sel_grp6)
-        op->sub = def->sub;
-    else
-        op->sub = def->sub;
-    if (def->sel == sel_mov_sreg)
-        op->sub = def->sub;
+    op->sub = def->sub;
     if (def->flags & IF_SWAP && !op->is_mem) {
         uint8_t t = op->reg;
         op->reg = op->rm;

@@ -96,18 +96,12 @@ static const struct op *alu_mem(struct cpu *cpu, const struct op *op, uint32_t b
         alu_op(cpu, ALU_CMP, op->size, a, b);
         return op + 1;
     }
-    struct cpu scratch;
-    scratch.lf_kind = cpu->lf_kind;
-    scratch.lf_size = cpu->lf_size;
-    scratch.lf_res = cpu->lf_res;
-    scratch.lf_src1 = cpu->lf_src1;
-    scratch.lf_src2 = cpu->lf_src2;
-    scratch.lf_cin = cpu->lf_cin;
-    scratch.lf_flags = cpu->lf_flags;
-    uint32_t r = alu_op(&scratch, op->sub, op->size, a, b);
+    struct lf_state before = lf_save(cpu);
+    uint32_t r = alu_op(cpu, op->sub, op->size, a, b);
+    struct lf_state after = lf_save(cpu);
+    lf_restore(cpu, &before);
     mem_write(cpu, op, lin, r, op->size);
-    lf_set(cpu, (enum lf_kind)scratch.lf_kind, op->size, scratch.lf_res, scratch.lf_src1, scratch.lf_src2);
-    cpu->lf_cin = scratch.lf_cin;
+    lf_restore(cpu, &after);
     return op + 1;
 }
 
@@ -473,22 +467,15 @@ static const struct op *shift_E(struct cpu *cpu, const struct op *op)
         lf_set(cpu, LF_LOGIC, op->size, r, r, 0);
         return op + 1;
     }
-    uint8_t k = cpu->lf_kind;
-    uint16_t fl = cpu->lf_flags;
-    uint32_t res = cpu->lf_res, s1 = cpu->lf_src1, s2 = cpu->lf_src2, cin = cpu->lf_cin;
-    uint8_t sz = cpu->lf_size;
+    struct lf_state before = lf_save(cpu);
     uint32_t r = shift_op(cpu, op->sub, op->size, a, count);
     if (op->is_mem) {
         /* keep flags intact if the store faults */
-        uint8_t nk = cpu->lf_kind, nsz = cpu->lf_size;
-        uint16_t nfl = cpu->lf_flags;
-        uint32_t nres = cpu->lf_res, n1 = cpu->lf_src1, n2 = cpu->lf_src2;
-        cpu->lf_kind = k, cpu->lf_flags = fl, cpu->lf_res = res, cpu->lf_src1 = s1, cpu->lf_src2 = s2;
-        cpu->lf_cin = cin, cpu->lf_size = sz;
+        struct lf_state after = lf_save(cpu);
+        lf_restore(cpu, &before);
         seg_check_write(cpu, op, op->seg);
         mem_write(cpu, op, lin, r, op->size);
-        cpu->lf_kind = nk, cpu->lf_size = nsz, cpu->lf_flags = nfl, cpu->lf_res = nres, cpu->lf_src1 = n1;
-        cpu->lf_src2 = n2;
+        lf_restore(cpu, &after);
     } else {
         reg_set(cpu, op->rm, op->size, r);
     }

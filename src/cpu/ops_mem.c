@@ -414,18 +414,10 @@ op_fn sel_lxs(const struct op *op)
 static const struct op *leave(struct cpu *cpu, const struct op *op)
 {
     uint32_t m = sp_mask(cpu);
-    uint32_t old = cpu->r[R_ESP];
-    cpu->r[R_ESP] = (old & ~m) | (cpu->r[R_EBP] & m);
-    uint32_t v;
-    {
-        uint32_t sp = cpu->r[R_ESP] & m;
-        /* read before committing so a fault leaves ESP as it was */
-        struct seg *ss = &cpu->seg[SEG_SS];
-        (void)ss;
-        cpu->r[R_ESP] = old;
-        v = mem_read(cpu, op, seg_lin(cpu, op, SEG_SS, sp, op->size), op->size);
-        cpu->r[R_ESP] = (old & ~m) | ((sp + op->size) & m);
-    }
+    uint32_t sp = cpu->r[R_EBP] & m;
+    /* read before committing ESP, so a fault leaves it as it was */
+    uint32_t v = mem_read(cpu, op, seg_lin(cpu, op, SEG_SS, sp, op->size), op->size);
+    cpu->r[R_ESP] = (cpu->r[R_ESP] & ~m) | ((sp + op->size) & m);
     reg_set(cpu, R_EBP, op->size, v);
     return op + 1;
 }

@@ -164,6 +164,6 @@ enum cpu_exit cpu_run(struct cpu *cpu, int64_t budget)
     }
 out:
     cpu->stats.insns += (uint64_t)(start_budget - cpu->budget);
-    cpu->stats.tb_executed += 0;
+
     return why;
 }

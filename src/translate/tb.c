@@ -146,8 +146,25 @@ bool tb_page_has_code(const struct tb_cache *c, uint32_t paddr)
     return p < c->npages && c->pages[p] != NULL;
 }
 
-static void page_add(struct cpu *cpu, struct tb *tb, int which, uint32_t page_addr, uint32_t start,
-                     uint32_t end)
+/* the bytes [*start, *end) that t covers in its page `which` (0: the page
+ * of its first byte, 1: the next one) */
+static void tb_span(const struct tb *t, int which, uint32_t *start, uint32_t *end)
+{
+    uint32_t off = t->phys_pc & 0xFFF;
+    uint32_t first_len = off + t->size > 0x1000 ? 0x1000 - off : t->size;
+    *start = which ? 0 : off;
+    *end = which ? t->size - first_len : off + first_len;
+}
+
+static void mark_chunks(struct code_page *cp, const struct tb *t, int which)
+{
+    uint32_t start, end;
+    tb_span(t, which, &start, &end);
+    for (uint32_t ch = start >> CHUNK_SHIFT; ch <= (end - 1) >> CHUNK_SHIFT; ch++)
+        cp->bitmap[ch >> 5] |= 1u << (ch & 31);
+}
+
+static void page_add(struct cpu *cpu, struct tb *tb, int which, uint32_t page_addr)
 {
     struct tb_cache *c = cpu->tbc;
     uint32_t p = page_addr >> 12;
@@ -167,8 +184,7 @@ static void page_add(struct cpu *cpu, struct tb *tb, int which, uint32_t page_ad
                 if (cpu->tlb_sets[s][i].phys_page == page_addr)
                     cpu->tlb_sets[s][i].tag_w = TLB_INVALID;
     }
-    for (uint32_t ch = start >> CHUNK_SHIFT; ch <= (end - 1) >> CHUNK_SHIFT; ch++)
-        cp->bitmap[ch >> 5] |= 1u << (ch & 31);
+    mark_chunks(cp, tb, which);
     tb->page_next[which] = (struct tb *)cp->tbs;
     cp->tbs = (uintptr_t)tb | (uintptr_t)which;
 }
@@ -183,13 +199,9 @@ void tb_commit(struct cpu *cpu, struct tb *tb)
     unsigned h = hash_of(tb->phys_pc, tb->eip, tb->cs_base, tb->flags);
     tb->hash_next = c->hash[h];
     c->hash[h] = tb;
-    uint32_t off = tb->phys_pc & 0xFFF;
-    uint32_t first_len = tb->size;
-    if (off + tb->size > 0x1000)
-        first_len = 0x1000 - off;
-    page_add(cpu, tb, 0, tb->phys_pc & ~0xFFFu, off, off + first_len);
+    page_add(cpu, tb, 0, tb->phys_pc & ~0xFFFu);
     if (tb->phys_page2 != ~0u)
-        page_add(cpu, tb, 1, tb->phys_page2, 0, tb->size - first_len);
+        page_add(cpu, tb, 1, tb->phys_page2);
     cpu->stats.tb_translated++;
     cpu->stats.code_bytes = c->used;
     if (c->used > cpu->stats.code_bytes_peak)
@@ -222,12 +234,7 @@ static void page_remove(struct tb_cache *c, uint32_t page_addr, struct tb *tb, i
     for (uintptr_t e = cp->tbs; e;) {
         struct tb *t = (struct tb *)(e & ~(uintptr_t)1);
         int w = (int)(e & 1);
-        uint32_t off = w ? 0 : t->phys_pc & 0xFFF;
-        uint32_t first_len =
-            (t->phys_pc & 0xFFF) + t->size > 0x1000 ? 0x1000 - (t->phys_pc & 0xFFF) : t->size;
-        uint32_t end = w ? t->size - first_len : off + first_len;
-        for (uint32_t ch = off >> CHUNK_SHIFT; ch <= (end - 1) >> CHUNK_SHIFT; ch++)
-            cp->bitmap[ch >> 5] |= 1u << (ch & 31);
+        mark_chunks(cp, t, w);
         e = (uintptr_t)t->page_next[w];
     }
     /* An empty record is kept: stores to the page stay on the slow path
@@ -326,10 +333,8 @@ void tb_invalidate_phys(struct cpu *cpu, uint32_t paddr, unsigned size)
         for (uintptr_t e = cp->tbs; e && nv < 64;) {
             struct tb *t = (struct tb *)(e & ~(uintptr_t)1);
             int w = (int)(e & 1);
-            uint32_t s0 = w ? 0 : t->phys_pc & 0xFFF;
-            uint32_t first_len =
-                (t->phys_pc & 0xFFF) + t->size > 0x1000 ? 0x1000 - (t->phys_pc & 0xFFF) : t->size;
-            uint32_t e0 = w ? t->size - first_len : s0 + first_len;
+            uint32_t s0, e0;
+            tb_span(t, w, &s0, &e0);
             if (off < e0 && s0 < off + size)
                 victims[nv++] = t;
             e = (uintptr_t)t->page_next[w];

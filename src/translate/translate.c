@@ -162,9 +162,7 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
     if (tb->ninsn == 0)
         tb->ninsn = 1;
     tb->size = (uint32_t)code_len;
-    if (fc.npages == 2 && fc.host[1] && (fc.phys[1] != (phys_pc & ~0xFFFu)))
-        tb->phys_page2 = fc.phys[1];
-    else if (fc.npages == 2)
+    if (fc.npages == 2)
         tb->phys_page2 = fc.phys[1];
     tb_commit(cpu, tb);
     if ((cpu->host.log_mask & LOG_IN_ASM) && cpu->host.log)
