@@ -14,218 +14,13 @@
  * EV_EXEC; a finished PIO block sets BSY and schedules EV_NEXT; a written
  * command packet schedules EV_PACKET; a soft reset schedules EV_RESET.
  * INTRQ is driven by the selected device while nIEN is clear. */
-#include "devices/ide.h"
+#include "devices/ide_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IDE_BUF_SIZE   65536u /* >= 0xFFFE (largest ATAPI DRQ block) and 16 sectors */
-#define IDE_MAX_MULT   16u    /* READ/WRITE MULTIPLE block size limit (IDENTIFY word 47) */
-#define CD_SECTOR      2048u
-#define IDE_CMD_NS     5000u   /* command register write to DRQ/completion */
-#define IDE_BLOCK_NS   2000u   /* PIO block or ATAPI chunk to the next */
-#define IDE_DMA_NS     10000u  /* bus master start to the DMA transfer */
-#define IDE_RESET_NS   100000u /* SRST cleared to signature and BSY clear */
-#define IDE_DEFAULT_XM 0x22u   /* transfer mode after power-on: multiword DMA 2 */
-
-/* status register */
-#define ST_ERR  0x01
-#define ST_DRQ  0x08
-#define ST_DSC  0x10
-#define ST_DRDY 0x40
-#define ST_BSY  0x80
-/* error register */
-#define ER_ABRT 0x04
-#define ER_IDNF 0x10
-#define ER_UNC  0x40
-/* device control register */
-#define DC_NIEN 0x02
-#define DC_SRST 0x04
-#define DC_HOB  0x80
-/* device register */
-#define DEV_DEV 0x10
-#define DEV_LBA 0x40
-/* ATAPI interrupt reason (the sector count register) */
-#define IR_COD 0x01
-#define IR_IO  0x02
-
-/* SCSI sense keys and additional sense codes (MMC-3 annex, SPC-2) */
-enum {
-    SK_NO_SENSE = 0,
-    SK_NOT_READY = 2,
-    SK_MEDIUM_ERROR = 3,
-    SK_ILLEGAL_REQUEST = 5,
-    SK_UNIT_ATTENTION = 6,
-    ASC_INVALID_OPCODE = 0x20,
-    ASC_LBA_OUT_OF_RANGE = 0x21,
-    ASC_INVALID_FIELD = 0x24,
-    ASC_MEDIUM_CHANGED = 0x28,
-    ASC_SAVING_UNSUPPORTED = 0x39,
-    ASC_NO_MEDIUM = 0x3A,
-    ASC_REMOVAL_PREVENTED = 0x53,
-    ASC_READ_ERROR = 0x11,
-};
-
-/* GET EVENT STATUS NOTIFICATION media event codes (MMC-3 table 79) */
-enum { ME_NONE = 0, ME_EJECT_REQUEST = 1, ME_NEW_MEDIA = 2, ME_MEDIA_REMOVAL = 3 };
-
-enum ide_kind { KIND_NONE, KIND_DISK, KIND_CDROM };
-enum ide_phase { PH_IDLE, PH_PIO_IN, PH_PIO_OUT, PH_PACKET, PH_DMA };
-enum ide_event { EV_NONE, EV_EXEC, EV_NEXT, EV_PACKET, EV_DMA, EV_RESET };
-
-enum {
-    CMD_NOP = 0x00,
-    CMD_DEVICE_RESET = 0x08,
-    CMD_READ_SECTORS = 0x20,
-    CMD_READ_SECTORS_NR = 0x21,
-    CMD_READ_SECTORS_EXT = 0x24,
-    CMD_READ_DMA_EXT = 0x25,
-    CMD_READ_NATIVE_MAX_EXT = 0x27,
-    CMD_READ_MULTIPLE_EXT = 0x29,
-    CMD_WRITE_SECTORS = 0x30,
-    CMD_WRITE_SECTORS_NR = 0x31,
-    CMD_WRITE_SECTORS_EXT = 0x34,
-    CMD_WRITE_DMA_EXT = 0x35,
-    CMD_WRITE_MULTIPLE_EXT = 0x39,
-    CMD_VERIFY = 0x40,
-    CMD_VERIFY_NR = 0x41,
-    CMD_VERIFY_EXT = 0x42,
-    CMD_SEEK = 0x70,
-    CMD_EXEC_DIAGNOSTIC = 0x90,
-    CMD_INIT_DEV_PARAMS = 0x91,
-    CMD_PACKET = 0xA0,
-    CMD_IDENTIFY_PACKET = 0xA1,
-    CMD_READ_MULTIPLE = 0xC4,
-    CMD_WRITE_MULTIPLE = 0xC5,
-    CMD_SET_MULTIPLE = 0xC6,
-    CMD_READ_DMA = 0xC8,
-    CMD_READ_DMA_NR = 0xC9,
-    CMD_WRITE_DMA = 0xCA,
-    CMD_WRITE_DMA_NR = 0xCB,
-    CMD_STANDBY_IMMEDIATE = 0xE0,
-    CMD_IDLE_IMMEDIATE = 0xE1,
-    CMD_STANDBY = 0xE2,
-    CMD_IDLE = 0xE3,
-    CMD_CHECK_POWER_MODE = 0xE5,
-    CMD_SLEEP = 0xE6,
-    CMD_FLUSH_CACHE = 0xE7,
-    CMD_FLUSH_CACHE_EXT = 0xEA,
-    CMD_IDENTIFY = 0xEC,
-    CMD_SET_FEATURES = 0xEF,
-    CMD_READ_NATIVE_MAX = 0xF8,
-};
-
-/* SCSI/MMC operation codes the CD-ROM knows */
-enum {
-    SCSI_TEST_UNIT_READY = 0x00,
-    SCSI_REQUEST_SENSE = 0x03,
-    SCSI_INQUIRY = 0x12,
-    SCSI_MODE_SENSE_6 = 0x1A,
-    SCSI_START_STOP_UNIT = 0x1B,
-    SCSI_PREVENT_ALLOW = 0x1E,
-    SCSI_READ_CAPACITY = 0x25,
-    SCSI_READ_10 = 0x28,
-    SCSI_SEEK_10 = 0x2B,
-    SCSI_READ_SUBCHANNEL = 0x42,
-    SCSI_READ_TOC = 0x43,
-    SCSI_GET_CONFIGURATION = 0x46,
-    SCSI_GET_EVENT_STATUS = 0x4A,
-    SCSI_STOP_PLAY_SCAN = 0x4E,
-    SCSI_READ_DISC_INFO = 0x51,
-    SCSI_MODE_SELECT_10 = 0x55,
-    SCSI_MODE_SENSE_10 = 0x5A,
-    SCSI_READ_12 = 0xA8,
-    SCSI_SET_CD_SPEED = 0xBB,
-    SCSI_MECHANISM_STATUS = 0xBD,
-    SCSI_READ_CD = 0xBE,
-};
-
-struct ide_drive {
-    struct ide_channel *ch;
-    struct timer timer;
-    struct blockdev *bd;
-    int unit;
-    enum ide_kind kind;
-    uint64_t nsectors; /* capacity: 512-byte sectors (disk), 2048-byte blocks (CD) */
-    uint16_t cyls;     /* default geometry (IDENTIFY words 1, 3, 6) */
-    uint8_t heads, secs;
-
-    /* saved state (ide_channel_vmstate) */
-    uint8_t feature, nsector, sector, lcyl, hcyl;
-    uint8_t hob_feature, hob_nsector, hob_sector, hob_lcyl, hob_hcyl;
-    uint8_t error, status, cmd;
-    uint8_t irq_pending;
-    uint8_t phase, event;
-    uint64_t event_at;
-    uint16_t cur_cyls; /* current CHS translation (INITIALIZE DEVICE PARAMETERS) */
-    uint8_t cur_heads, cur_secs;
-    uint8_t mult_sectors; /* READ/WRITE MULTIPLE block; 0 = disabled */
-    uint8_t xfer_mode;    /* SET FEATURES 03h: 0x0n PIO, 0x2n multiword DMA, 0x4n Ultra DMA */
-    uint8_t write_cache;
-    /* the command in progress */
-    uint8_t lba48, is_write;
-    uint64_t lba;      /* next sector */
-    uint32_t left;     /* sectors not yet transferred (PIO: after the block in buf) */
-    uint32_t block;    /* sectors per PIO DRQ block (1, or the multiple count) */
-    uint32_t pos, end; /* bytes of buf the host (PIO) or the bus master (DMA) moves */
-    /* ATAPI */
-    uint8_t packet[12];
-    uint8_t dma; /* PACKET feature bit 0 */
-    uint16_t byte_limit;
-    uint8_t sense_key, asc, ascq;
-    uint8_t ua_pending, tray_open, locked, media_event;
-    uint8_t cd_stream; /* data comes from the disc at cd_off (else from buf[cd_off..]) */
-    uint64_t cd_off, cd_left;
-    uint8_t buf[IDE_BUF_SIZE];
-};
-
-struct ide_channel {
-    struct bus *bus;
-    uint16_t cmd_base, ctl_base;
-    const struct irq_line *irq;
-    struct timerq *tq;
-    const struct ide_dma_ops *dma;
-    void *dma_opaque;
-    bool cmd_mapped, ctl_mapped;
-    /* saved state */
-    uint8_t select; /* device register, latched by both devices */
-    uint8_t devctl;
-    uint8_t irq_level;
-    struct ide_drive drive[2];
-};
-
 /* ---- helpers ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_be16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t be16(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static struct ide_drive *selected(struct ide_channel *ch)
 {
@@ -248,13 +43,13 @@ static void update_irq(struct ide_channel *ch)
         ch->dma->irq_raised(ch->dma_opaque);
 }
 
-static void raise_irq(struct ide_drive *d)
+void ide_raise_irq(struct ide_drive *d)
 {
     d->irq_pending = 1;
     update_irq(d->ch);
 }
 
-static void schedule(struct ide_drive *d, enum ide_event ev, uint64_t delay)
+void ide_schedule(struct ide_drive *d, enum ide_event ev, uint64_t delay)
 {
     d->event = (uint8_t)ev;
     d->event_at = timerq_now(d->ch->tq) + delay;
@@ -301,46 +96,46 @@ static void reset_done(struct ide_drive *d)
 
 /* ---- command completion ---- */
 
-static void cmd_done(struct ide_drive *d)
+void ide_cmd_done(struct ide_drive *d)
 {
     d->phase = PH_IDLE;
     d->status = ST_DRDY | ST_DSC;
-    raise_irq(d);
+    ide_raise_irq(d);
 }
 
-static void cmd_error(struct ide_drive *d, uint8_t error)
+void ide_cmd_error(struct ide_drive *d, uint8_t error)
 {
     d->phase = PH_IDLE;
     d->error = error;
     d->status = ST_DRDY | ST_DSC | ST_ERR;
-    raise_irq(d);
+    ide_raise_irq(d);
 }
 
-static void cmd_abort(struct ide_drive *d)
+void ide_cmd_abort(struct ide_drive *d)
 {
-    cmd_error(d, ER_ABRT);
+    ide_cmd_error(d, ER_ABRT);
 }
 
 /* PIO data-in: the host may read buf[pos, end) */
-static void pio_in(struct ide_drive *d, uint32_t pos, uint32_t end)
+void ide_pio_in(struct ide_drive *d, uint32_t pos, uint32_t end)
 {
     d->pos = pos;
     d->end = end;
     d->phase = PH_PIO_IN;
     d->status = ST_DRDY | ST_DSC | ST_DRQ;
-    raise_irq(d);
+    ide_raise_irq(d);
 }
 
 /* PIO data-out: the host may write buf[0, end); irq: whether to interrupt
  * (not for the first block of a write command, ATA-6 9.8) */
-static void pio_out(struct ide_drive *d, uint32_t end, bool irq)
+void ide_pio_out(struct ide_drive *d, uint32_t end, bool irq)
 {
     d->pos = 0;
     d->end = end;
     d->phase = PH_PIO_OUT;
     d->status = ST_DRDY | ST_DSC | ST_DRQ;
     if (irq)
-        raise_irq(d);
+        ide_raise_irq(d);
 }
 
 /* ---- ATA: addresses ---- */
@@ -411,11 +206,11 @@ static bool setup_rw(struct ide_drive *d, bool lba48, bool is_write, uint32_t bl
         count = lba48 ? 65536 : 256;
     uint64_t lba;
     if (!start_lba(d, &lba) || lba >= d->nsectors || count > d->nsectors - lba) {
-        cmd_error(d, ER_IDNF);
+        ide_cmd_error(d, ER_IDNF);
         return false;
     }
     if (is_write && blockdev_read_only(d->bd)) {
-        cmd_abort(d);
+        ide_cmd_abort(d);
         return false;
     }
     d->lba = lba;
@@ -431,13 +226,13 @@ static void ata_pio_load(struct ide_drive *d)
     uint32_t n = d->left < d->block ? d->left : d->block;
     if (blockdev_read(d->bd, d->lba * BLOCKDEV_SECTOR, d->buf, n * BLOCKDEV_SECTOR)) {
         set_regs(d, d->lba);
-        cmd_error(d, ER_UNC);
+        ide_cmd_error(d, ER_UNC);
         return;
     }
     d->lba += n;
     d->left -= n;
     set_regs(d, d->lba - 1);
-    pio_in(d, 0, n * BLOCKDEV_SECTOR);
+    ide_pio_in(d, 0, n * BLOCKDEV_SECTOR);
 }
 
 /* PIO write: the host filled a block; store it, ask for the next or finish */
@@ -446,28 +241,26 @@ static void ata_pio_store(struct ide_drive *d)
     uint32_t n = d->end / BLOCKDEV_SECTOR;
     if (blockdev_write(d->bd, d->lba * BLOCKDEV_SECTOR, d->buf, n * BLOCKDEV_SECTOR)) {
         set_regs(d, d->lba);
-        cmd_error(d, ER_ABRT);
+        ide_cmd_error(d, ER_ABRT);
         return;
     }
     d->lba += n;
     d->left -= n;
     set_regs(d, d->lba - 1);
     if (!d->left) {
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     }
     uint32_t next = d->left < d->block ? d->left : d->block;
-    pio_out(d, next * BLOCKDEV_SECTOR, true);
+    ide_pio_out(d, next * BLOCKDEV_SECTOR, true);
 }
 
 /* ---- DMA (ATA and ATAPI) ---- */
 
-static bool media_present(const struct ide_drive *d)
+bool ide_media_present(const struct ide_drive *d)
 {
     return d->bd && !d->tray_open;
 }
-
-static void atapi_ok(struct ide_drive *d);
 
 /* Load the next piece of a DMA transfer into buf; false on a read error
  * (the command has been ended) */
@@ -476,7 +269,7 @@ static bool dma_load(struct ide_drive *d)
     if (d->cmd == CMD_PACKET) {
         uint32_t n = d->cd_left < IDE_BUF_SIZE ? (uint32_t)d->cd_left : IDE_BUF_SIZE;
         /* the host may have taken the disc away in the middle */
-        if (d->cd_stream && (!media_present(d) || blockdev_read(d->bd, d->cd_off, d->buf, n)))
+        if (d->cd_stream && (!ide_media_present(d) || blockdev_read(d->bd, d->cd_off, d->buf, n)))
             return false;
         d->pos = d->cd_stream ? 0 : (uint32_t)d->cd_off;
         d->end = d->pos + n;
@@ -485,15 +278,13 @@ static bool dma_load(struct ide_drive *d)
     uint32_t n = d->left < IDE_BUF_SIZE / BLOCKDEV_SECTOR ? d->left : IDE_BUF_SIZE / BLOCKDEV_SECTOR;
     if (!d->is_write && blockdev_read(d->bd, d->lba * BLOCKDEV_SECTOR, d->buf, n * BLOCKDEV_SECTOR)) {
         set_regs(d, d->lba);
-        cmd_error(d, ER_UNC);
+        ide_cmd_error(d, ER_UNC);
         return false;
     }
     d->pos = 0;
     d->end = n * BLOCKDEV_SECTOR;
     return true;
 }
-
-static void atapi_read_failed(struct ide_drive *d);
 
 /* a piece was moved completely: account for it (and store it for writes) */
 static bool dma_piece_done(struct ide_drive *d)
@@ -507,7 +298,7 @@ static bool dma_piece_done(struct ide_drive *d)
     uint32_t n = d->end / BLOCKDEV_SECTOR;
     if (d->is_write && blockdev_write(d->bd, d->lba * BLOCKDEV_SECTOR, d->buf, n * BLOCKDEV_SECTOR)) {
         set_regs(d, d->lba);
-        cmd_error(d, ER_ABRT);
+        ide_cmd_error(d, ER_ABRT);
         return false;
     }
     d->lba += n;
@@ -547,11 +338,11 @@ static void dma_run(struct ide_drive *d)
         atapi_ok(d);
     } else {
         set_regs(d, d->lba - 1);
-        cmd_done(d);
+        ide_cmd_done(d);
     }
 }
 
-static void dma_begin(struct ide_drive *d)
+void ide_dma_begin(struct ide_drive *d)
 {
     d->phase = PH_DMA;
     d->pos = d->end = 0;
@@ -672,7 +463,7 @@ static void set_features(struct ide_drive *d)
         bool ok =
             m <= 0x01 || (m >= 0x08 && m <= 0x0C) || (m >= 0x20 && m <= 0x22) || (m >= 0x40 && m <= 0x45);
         if (!ok) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         if (m >= 0x20)
@@ -691,18 +482,18 @@ static void set_features(struct ide_drive *d)
     case 0xCC:
         break;
     default:
-        cmd_abort(d);
+        ide_cmd_abort(d);
         return;
     }
-    cmd_done(d);
+    ide_cmd_done(d);
 }
 
 static void flush(struct ide_drive *d)
 {
     if (d->bd && blockdev_flush(d->bd))
-        cmd_abort(d);
+        ide_cmd_abort(d);
     else
-        cmd_done(d);
+        ide_cmd_done(d);
 }
 
 static void execute_diagnostic(struct ide_channel *ch)
@@ -718,7 +509,7 @@ static void execute_diagnostic(struct ide_channel *ch)
         d->irq_pending = 0;
     }
     ch->select = 0;
-    raise_irq(ch->drive[0].kind != KIND_NONE ? &ch->drive[0] : &ch->drive[1]);
+    ide_raise_irq(ch->drive[0].kind != KIND_NONE ? &ch->drive[0] : &ch->drive[1]);
 }
 
 static void ata_exec(struct ide_drive *d)
@@ -735,12 +526,12 @@ static void ata_exec(struct ide_drive *d)
         if (!disk) {
             /* a PACKET device aborts READ SECTORS with its signature (ATA-4 8.27.5.2) */
             set_signature(d);
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         bool mult = d->cmd == CMD_READ_MULTIPLE || d->cmd == CMD_READ_MULTIPLE_EXT;
         if (mult && !d->mult_sectors) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         bool ext = d->cmd == CMD_READ_SECTORS_EXT || d->cmd == CMD_READ_MULTIPLE_EXT;
@@ -755,13 +546,13 @@ static void ata_exec(struct ide_drive *d)
     case CMD_WRITE_MULTIPLE_EXT: {
         bool mult = d->cmd == CMD_WRITE_MULTIPLE || d->cmd == CMD_WRITE_MULTIPLE_EXT;
         if (!disk || (mult && !d->mult_sectors)) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         bool ext = d->cmd == CMD_WRITE_SECTORS_EXT || d->cmd == CMD_WRITE_MULTIPLE_EXT;
         uint32_t block = mult ? d->mult_sectors : 1;
         if (setup_rw(d, ext, true, block))
-            pio_out(d, (d->left < block ? d->left : block) * BLOCKDEV_SECTOR, false);
+            ide_pio_out(d, (d->left < block ? d->left : block) * BLOCKDEV_SECTOR, false);
         return;
     }
     case CMD_READ_DMA:
@@ -771,82 +562,82 @@ static void ata_exec(struct ide_drive *d)
     case CMD_WRITE_DMA_NR:
     case CMD_WRITE_DMA_EXT: {
         if (!disk) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         bool write = d->cmd == CMD_WRITE_DMA || d->cmd == CMD_WRITE_DMA_NR || d->cmd == CMD_WRITE_DMA_EXT;
         bool ext = d->cmd == CMD_READ_DMA_EXT || d->cmd == CMD_WRITE_DMA_EXT;
         if (setup_rw(d, ext, write, 0))
-            dma_begin(d);
+            ide_dma_begin(d);
         return;
     }
     case CMD_VERIFY:
     case CMD_VERIFY_NR:
     case CMD_VERIFY_EXT:
         if (!disk) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         if (setup_rw(d, d->cmd == CMD_VERIFY_EXT, false, 0)) {
             d->lba += d->left;
             d->left = 0;
             set_regs(d, d->lba - 1);
-            cmd_done(d);
+            ide_cmd_done(d);
         }
         return;
     case CMD_SEEK:
     case 0x10: /* RECALIBRATE (obsolete) */
         if (disk)
-            cmd_done(d);
+            ide_cmd_done(d);
         else
-            cmd_abort(d);
+            ide_cmd_abort(d);
         return;
     case CMD_INIT_DEV_PARAMS: {
         unsigned heads = (d->ch->select & 0x0F) + 1u, secs = d->nsector;
         if (!disk || secs == 0) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         uint64_t cyls = d->nsectors / (heads * secs);
         d->cur_heads = (uint8_t)heads;
         d->cur_secs = (uint8_t)secs;
         d->cur_cyls = (uint16_t)(cyls > 65535 ? 65535 : cyls);
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     }
     case CMD_SET_MULTIPLE: {
         uint8_t n = d->nsector;
         if (!disk || n > IDE_MAX_MULT || (n & (n - 1))) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         d->mult_sectors = n;
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     }
     case CMD_IDENTIFY:
         if (!disk) {
             /* ATA-6 8.15: a PACKET device aborts with its signature in place */
             set_signature(d);
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         identify_disk(d);
         d->left = 0;
-        pio_in(d, 0, 512);
+        ide_pio_in(d, 0, 512);
         return;
     case CMD_IDENTIFY_PACKET:
         if (disk) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         identify_packet(d);
         d->left = 0;
-        pio_in(d, 0, 512);
+        ide_pio_in(d, 0, 512);
         return;
     case CMD_PACKET:
         if (disk) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         d->dma = d->feature & 1;
@@ -860,7 +651,7 @@ static void ata_exec(struct ide_drive *d)
     case CMD_READ_NATIVE_MAX:
     case CMD_READ_NATIVE_MAX_EXT: {
         if (!disk) {
-            cmd_abort(d);
+            ide_cmd_abort(d);
             return;
         }
         uint64_t max = d->nsectors - 1;
@@ -870,19 +661,19 @@ static void ata_exec(struct ide_drive *d)
         d->left = 0;
         d->ch->select |= DEV_LBA;
         set_regs(d, max);
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     }
     case CMD_CHECK_POWER_MODE:
         d->nsector = 0xFF; /* active or idle */
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     case CMD_STANDBY_IMMEDIATE:
     case CMD_IDLE_IMMEDIATE:
     case CMD_STANDBY:
     case CMD_IDLE:
     case CMD_SLEEP:
-        cmd_done(d);
+        ide_cmd_done(d);
         return;
     case CMD_FLUSH_CACHE:
     case CMD_FLUSH_CACHE_EXT:
@@ -895,539 +686,7 @@ static void ata_exec(struct ide_drive *d)
         execute_diagnostic(d->ch);
         return;
     default: /* NOP and everything not implemented */
-        cmd_abort(d);
-        return;
-    }
-}
-
-/* ---- ATAPI ---- */
-
-static void atapi_fail(struct ide_drive *d, uint8_t key, uint8_t asc, uint8_t ascq)
-{
-    d->sense_key = key;
-    d->asc = asc;
-    d->ascq = ascq;
-    d->nsector = IR_IO | IR_COD;
-    cmd_error(d, (uint8_t)(key << 4));
-}
-
-static void atapi_ok(struct ide_drive *d)
-{
-    d->nsector = IR_IO | IR_COD;
-    cmd_done(d);
-}
-
-static bool need_media(struct ide_drive *d)
-{
-    if (media_present(d))
-        return true;
-    /* 3Ah/01h: medium not present, tray closed; 3Ah/02h: tray open */
-    atapi_fail(d, SK_NOT_READY, ASC_NO_MEDIUM, d->tray_open ? 2 : 1);
-    return false;
-}
-
-/* reading the disc failed: it went away (NOT READY), or the image did */
-static void atapi_read_failed(struct ide_drive *d)
-{
-    if (need_media(d))
-        atapi_fail(d, SK_MEDIUM_ERROR, ASC_READ_ERROR, 0);
-}
-
-/* send the next PIO chunk (at most the byte count limit the host wrote
- * with the PACKET command; even unless it is the last) */
-static void atapi_pio_chunk(struct ide_drive *d)
-{
-    uint32_t limit = d->byte_limit ? d->byte_limit : 0xFFFE;
-    if (limit > 0xFFFE)
-        limit = 0xFFFE;
-    if (limit < 2)
-        limit = 2;
-    uint32_t n = d->cd_left < limit ? (uint32_t)d->cd_left : limit;
-    if (n < d->cd_left)
-        n &= ~1u;
-    d->lcyl = (uint8_t)n;
-    d->hcyl = (uint8_t)(n >> 8);
-    uint32_t start = 0;
-    if (d->cd_stream) {
-        if (!media_present(d) || blockdev_read(d->bd, d->cd_off, d->buf, n)) {
-            atapi_read_failed(d);
-            return;
-        }
-    } else {
-        start = (uint32_t)d->cd_off;
-    }
-    d->cd_off += n;
-    d->cd_left -= n;
-    if (d->is_write) {
-        d->nsector = 0; /* data to the device */
-        pio_out(d, n, true);
-    } else {
-        d->nsector = IR_IO;
-        pio_in(d, start, start + n);
-    }
-}
-
-static void atapi_start(struct ide_drive *d, uint64_t len, bool stream, uint64_t off, bool is_write)
-{
-    d->cd_stream = stream;
-    d->cd_off = off;
-    d->cd_left = len;
-    d->is_write = is_write;
-    if (len == 0)
-        atapi_ok(d);
-    else if (d->dma)
-        dma_begin(d);
-    else
-        atapi_pio_chunk(d);
-}
-
-/* reply with the first min(len, alloc) bytes of buf */
-static void atapi_reply(struct ide_drive *d, uint32_t len, uint32_t alloc)
-{
-    atapi_start(d, len < alloc ? len : alloc, false, 0, false);
-}
-
-static void lba_to_msf(uint8_t *p, uint32_t lba)
-{
-    lba += 150;
-    p[0] = (uint8_t)(lba / (75 * 60));
-    p[1] = (uint8_t)(lba / 75 % 60);
-    p[2] = (uint8_t)(lba % 75);
-}
-
-/* a track address field (4 bytes): LBA, or 0/M/S/F */
-static void put_addr(uint8_t *p, uint32_t lba, bool msf)
-{
-    if (msf) {
-        p[0] = 0;
-        lba_to_msf(p + 1, lba);
-    } else {
-        put_be32(p, lba);
-    }
-}
-
-static void atapi_read_toc(struct ide_drive *d)
-{
-    const uint8_t *p = d->packet;
-    bool msf = p[1] & 2;
-    unsigned format = p[2] & 0x0F;
-    if (!format)
-        format = p[9] >> 6; /* SFF-8020i placed the format in the control byte */
-    unsigned track = p[6];
-    uint32_t leadout = (uint32_t)d->nsectors;
-    uint8_t *b = d->buf;
-    unsigned len;
-    memset(b, 0, 64);
-    switch (format) {
-    case 0: /* TOC: track 1 (data) and the lead-out (AAh) */
-        if (track > 1 && track != 0xAA) {
-            atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-            return;
-        }
-        b[2] = 1;
-        b[3] = 1;
-        len = 4;
-        if (track <= 1) {
-            b[len + 1] = 0x14; /* ADR 1 (Q position), control 4 (data track) */
-            b[len + 2] = 1;
-            put_addr(&b[len + 4], 0, msf);
-            len += 8;
-        }
-        b[len + 1] = 0x14;
-        b[len + 2] = 0xAA;
-        put_addr(&b[len + 4], leadout, msf);
-        len += 8;
-        break;
-    case 1: /* multi-session info: one session starting with track 1 */
-        b[2] = 1;
-        b[3] = 1;
-        b[5] = 0x14;
-        b[6] = 1;
-        put_addr(&b[8], 0, msf);
-        len = 12;
-        break;
-    case 2: { /* raw TOC: points A0h, A1h, A2h and track 1, always MSF */
-        b[2] = 1;
-        b[3] = 1;
-        len = 4;
-        static const uint8_t points[4] = {0xA0, 0xA1, 0xA2, 0x01};
-        for (int i = 0; i < 4; i++, len += 11) {
-            uint8_t *e = &b[len];
-            e[0] = 1; /* session */
-            e[1] = 0x14;
-            e[3] = points[i];
-            if (points[i] == 0xA0)
-                e[8] = 1; /* first track; PSEC 00h: CD-ROM disc */
-            else if (points[i] == 0xA1)
-                e[8] = 1; /* last track */
-            else
-                lba_to_msf(&e[8], points[i] == 0xA2 ? leadout : 0);
-        }
-        break;
-    }
-    default:
-        atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-        return;
-    }
-    put_be16(b, len - 2);
-    atapi_reply(d, len, be16(&p[7]));
-}
-
-/* mode page 2Ah, "CD capabilities and mechanical status" (SFF-8020i 10.8.4) */
-static unsigned mode_page_caps(const struct ide_drive *d, uint8_t *p)
-{
-    memset(p, 0, 20);
-    p[0] = 0x2A;
-    p[1] = 18;
-    p[2] = 0x03;                                     /* reads CD-R and CD-RW media */
-    p[4] = 0x71;                                     /* audio play, mode 2 form 1 and 2, multi-session */
-    p[6] = (uint8_t)(0x29 | (d->locked ? 0x02 : 0)); /* tray, eject, lock (and its state) */
-    put_be16(&p[8], 1412);                           /* maximum speed: 8x, in kB/s */
-    put_be16(&p[10], 256);                           /* volume levels */
-    put_be16(&p[12], 512);                           /* buffer, kB */
-    put_be16(&p[14], 1412);                          /* current speed */
-    return 20;
-}
-
-static unsigned mode_page(const struct ide_drive *d, unsigned page, bool changeable, uint8_t *p)
-{
-    unsigned n;
-    switch (page) {
-    case 0x01: /* read error recovery */
-        memset(p, 0, 8);
-        p[0] = 0x01;
-        p[1] = 6;
-        if (!changeable)
-            p[3] = 5; /* read retry count */
-        return 8;
-    case 0x0E: /* CD audio control */
-        memset(p, 0, 16);
-        p[0] = 0x0E;
-        p[1] = 14;
-        if (!changeable) {
-            p[2] = 0x04; /* SOTC */
-            p[8] = 1;    /* port 0: channel 0, full volume */
-            p[9] = 0xFF;
-            p[10] = 2;
-            p[11] = 0xFF;
-        }
-        return 16;
-    case 0x2A:
-        n = mode_page_caps(d, p);
-        if (changeable)
-            memset(p + 2, 0, n - 2);
-        return n;
-    default:
-        return 0;
-    }
-}
-
-static void atapi_mode_sense(struct ide_drive *d)
-{
-    const uint8_t *p = d->packet;
-    bool ten = p[0] == SCSI_MODE_SENSE_10;
-    unsigned pc = p[2] >> 6, page = p[2] & 0x3F;
-    uint32_t alloc = ten ? be16(&p[7]) : p[4];
-    if (pc == 3) {
-        atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_SAVING_UNSUPPORTED, 0);
-        return;
-    }
-    uint8_t *b = d->buf;
-    unsigned hdr = ten ? 8 : 4, len = hdr;
-    memset(b, 0, hdr);
-    if (page == 0x3F) {
-        static const uint8_t all[3] = {0x01, 0x0E, 0x2A};
-        for (int i = 0; i < 3; i++)
-            len += mode_page(d, all[i], pc == 1, b + len);
-    } else {
-        unsigned n = mode_page(d, page, pc == 1, b + len);
-        if (!n) {
-            atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-            return;
-        }
-        len += n;
-    }
-    /* medium type (SFF-8020i table 10-37): 01h 120 mm CD-ROM, 70h no disc, 71h door open */
-    uint8_t medium = d->tray_open ? 0x71 : d->bd ? 0x01 : 0x70;
-    if (ten) {
-        put_be16(b, len - 2);
-        b[2] = medium;
-    } else {
-        b[0] = (uint8_t)(len - 1);
-        b[1] = medium;
-    }
-    atapi_reply(d, len, alloc);
-}
-
-/* one GET CONFIGURATION feature descriptor header */
-static uint8_t *feature(uint8_t *p, unsigned code, unsigned version, bool current, unsigned len)
-{
-    put_be16(p, code);
-    p[2] = (uint8_t)(version << 2 | (code <= 3 ? 2 : 0) | (current ? 1 : 0)); /* persistent: 0-3 */
-    p[3] = (uint8_t)len;
-    memset(p + 4, 0, len);
-    return p + 4;
-}
-
-static void atapi_get_configuration(struct ide_drive *d)
-{
-    const uint8_t *p = d->packet;
-    unsigned rt = p[1] & 3, start = be16(&p[2]);
-    bool media = media_present(d);
-    uint8_t *b = d->buf;
-    memset(b, 0, 8);
-    put_be16(&b[6], media ? 0x0008 : 0); /* current profile: CD-ROM */
-    unsigned len = 8;
-    static const uint16_t codes[] = {0x0000, 0x0001, 0x0002, 0x0003, 0x0010, 0x001E};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        unsigned code = codes[i];
-        bool current = code < 0x0010 || media;
-        if (rt == 2 ? code != start : code < start)
-            continue;
-        if (rt == 1 && !current)
-            continue;
-        uint8_t *f;
-        switch (code) {
-        case 0x0000: /* profile list: CD-ROM */
-            f = feature(b + len, code, 0, true, 4);
-            put_be16(f, 0x0008);
-            f[2] = media ? 1 : 0;
-            len += 8;
-            break;
-        case 0x0001: /* core */
-            f = feature(b + len, code, 0, true, 4);
-            put_be32(f, 2); /* physical interface: ATAPI */
-            len += 8;
-            break;
-        case 0x0002: /* morphing: GET EVENT STATUS NOTIFICATION, polled */
-            feature(b + len, code, 1, true, 4);
-            len += 8;
-            break;
-        case 0x0003: /* removable medium: tray, eject, lock */
-            f = feature(b + len, code, 0, true, 4);
-            f[0] = 0x29;
-            len += 8;
-            break;
-        case 0x0010: /* random readable */
-            f = feature(b + len, code, 0, current, 8);
-            put_be32(f, CD_SECTOR);
-            put_be16(f + 4, 1);
-            len += 12;
-            break;
-        case 0x001E: /* CD read */
-            feature(b + len, code, 0, current, 4);
-            len += 8;
-            break;
-        }
-    }
-    put_be32(b, len - 4);
-    atapi_reply(d, len, be16(&p[7]));
-}
-
-static void atapi_get_event_status(struct ide_drive *d)
-{
-    const uint8_t *p = d->packet;
-    if (!(p[1] & 1)) { /* only polled operation */
-        atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-        return;
-    }
-    uint8_t *b = d->buf;
-    memset(b, 0, 8);
-    b[3] = 0x10; /* supported classes: media */
-    unsigned len;
-    if (p[4] & 0x10) {
-        b[2] = 4; /* class: media */
-        b[4] = d->media_event;
-        b[5] = (uint8_t)((d->tray_open ? 1 : 0) | (media_present(d) ? 2 : 0));
-        d->media_event = ME_NONE;
-        len = 8;
-    } else {
-        b[2] = 0x80; /* no event available of the requested classes */
-        len = 4;
-    }
-    put_be16(b, len - 2);
-    atapi_reply(d, len, be16(&p[7]));
-}
-
-static void atapi_read(struct ide_drive *d, uint64_t lba, uint64_t count)
-{
-    if (!need_media(d))
-        return;
-    if (lba > d->nsectors || count > d->nsectors - lba) {
-        atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
-        return;
-    }
-    atapi_start(d, count * CD_SECTOR, true, lba * CD_SECTOR, false);
-}
-
-static void atapi_start_stop(struct ide_drive *d)
-{
-    bool loej = d->packet[4] & 2, start = d->packet[4] & 1;
-    if (!loej) {
-        atapi_ok(d);
-        return;
-    }
-    if (!start) { /* eject: open the tray, the disc stays in it */
-        if (d->locked) {
-            atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_REMOVAL_PREVENTED, 2);
-            return;
-        }
-        if (media_present(d))
-            d->media_event = ME_MEDIA_REMOVAL;
-        d->tray_open = 1;
-    } else if (d->tray_open) { /* load: close the tray */
-        d->tray_open = 0;
-        if (d->bd) {
-            d->media_event = ME_NEW_MEDIA;
-            d->ua_pending = 1;
-        }
-    }
-    atapi_ok(d);
-}
-
-static void atapi_exec(struct ide_drive *d)
-{
-    const uint8_t *p = d->packet;
-    uint8_t *b = d->buf;
-    uint8_t op = p[0];
-    if (op != SCSI_REQUEST_SENSE) {
-        d->sense_key = SK_NO_SENSE;
-        d->asc = d->ascq = 0;
-    }
-    /* a medium change is reported once, to the first command that is not
-     * one of those that never fail with UNIT ATTENTION (MMC-3 4.1.6.1) */
-    if (d->ua_pending && op != SCSI_INQUIRY && op != SCSI_REQUEST_SENSE && op != SCSI_GET_CONFIGURATION &&
-        op != SCSI_GET_EVENT_STATUS) {
-        d->ua_pending = 0;
-        atapi_fail(d, SK_UNIT_ATTENTION, ASC_MEDIUM_CHANGED, 0);
-        return;
-    }
-    switch (op) {
-    case SCSI_TEST_UNIT_READY:
-        if (need_media(d))
-            atapi_ok(d);
-        return;
-    case SCSI_REQUEST_SENSE:
-        memset(b, 0, 18);
-        b[0] = 0x70; /* current error, fixed format */
-        b[2] = d->sense_key;
-        b[7] = 10;
-        b[12] = d->asc;
-        b[13] = d->ascq;
-        d->sense_key = SK_NO_SENSE;
-        d->asc = d->ascq = 0;
-        atapi_reply(d, 18, p[4]);
-        return;
-    case SCSI_INQUIRY:
-        memset(b, 0, 36);
-        b[0] = 0x05; /* CD-ROM */
-        b[1] = 0x80; /* removable */
-        b[3] = 0x21; /* ATAPI version 2, response data format 1 */
-        b[4] = 31;
-        memcpy(&b[8], "DYNAPC  ", 8);
-        memcpy(&b[16], "CD-ROM          ", 16);
-        memcpy(&b[32], "1.0 ", 4);
-        atapi_reply(d, 36, p[4]);
-        return;
-    case SCSI_MODE_SENSE_6:
-    case SCSI_MODE_SENSE_10:
-        atapi_mode_sense(d);
-        return;
-    case SCSI_MODE_SELECT_10: /* parameters accepted and ignored */
-        atapi_start(d, be16(&p[7]), false, 0, true);
-        return;
-    case SCSI_START_STOP_UNIT:
-        atapi_start_stop(d);
-        return;
-    case SCSI_PREVENT_ALLOW:
-        d->locked = p[4] & 1;
-        atapi_ok(d);
-        return;
-    case SCSI_READ_CAPACITY:
-        if (!need_media(d))
-            return;
-        put_be32(b, (uint32_t)(d->nsectors - 1));
-        put_be32(b + 4, CD_SECTOR);
-        atapi_reply(d, 8, 8);
-        return;
-    case SCSI_READ_10:
-        atapi_read(d, be32(&p[2]), be16(&p[7]));
-        return;
-    case SCSI_READ_12:
-        atapi_read(d, be32(&p[2]), be32(&p[6]));
-        return;
-    case SCSI_READ_CD: {
-        /* user data only (flags 10h) or nothing (00h); no raw sectors */
-        uint32_t count = (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8];
-        if (p[9] == 0) {
-            if (need_media(d))
-                atapi_ok(d);
-        } else if ((p[9] & 0xF8) == 0x10) {
-            atapi_read(d, be32(&p[2]), count);
-        } else {
-            atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-        }
-        return;
-    }
-    case SCSI_SEEK_10:
-        if (!need_media(d))
-            return;
-        if (be32(&p[2]) >= d->nsectors)
-            atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
-        else
-            atapi_ok(d);
-        return;
-    case SCSI_READ_TOC:
-        if (need_media(d))
-            atapi_read_toc(d);
-        return;
-    case SCSI_READ_SUBCHANNEL: {
-        if (!need_media(d))
-            return;
-        memset(b, 0, 16);
-        b[1] = 0x15; /* no current audio status */
-        unsigned len = 4;
-        if ((p[2] & 0x40) && p[3] == 1) { /* current position */
-            b[4] = 1;
-            b[5] = 0x14;
-            b[6] = 1;
-            b[7] = 1;
-            len = 16;
-        }
-        put_be16(&b[2], len - 4);
-        atapi_reply(d, len, be16(&p[7]));
-        return;
-    }
-    case SCSI_READ_DISC_INFO:
-        if (!need_media(d))
-            return;
-        memset(b, 0, 34);
-        put_be16(b, 32);
-        b[2] = 0x0E; /* last session complete, disc complete */
-        b[3] = 1;    /* first track */
-        b[4] = 1;    /* sessions */
-        b[5] = 1;    /* first and last track of the last session */
-        b[6] = 1;
-        memset(&b[16], 0xFF, 8); /* no next session, no lead-out limit */
-        atapi_reply(d, 34, be16(&p[7]));
-        return;
-    case SCSI_GET_CONFIGURATION:
-        atapi_get_configuration(d);
-        return;
-    case SCSI_GET_EVENT_STATUS:
-        atapi_get_event_status(d);
-        return;
-    case SCSI_MECHANISM_STATUS:
-        memset(b, 0, 8);
-        b[1] = d->tray_open ? 0x10 : 0;
-        atapi_reply(d, 8, be16(&p[8]));
-        return;
-    case SCSI_SET_CD_SPEED:
-    case SCSI_STOP_PLAY_SCAN:
-        atapi_ok(d);
-        return;
-    default:
-        atapi_fail(d, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+        ide_cmd_abort(d);
         return;
     }
 }
@@ -1477,7 +736,7 @@ static void block_done(struct ide_drive *d)
     if (ph == PH_PACKET) {
         memcpy(d->packet, d->buf, sizeof d->packet);
         d->phase = PH_IDLE;
-        schedule(d, EV_PACKET, IDE_CMD_NS);
+        ide_schedule(d, EV_PACKET, IDE_CMD_NS);
         return;
     }
     d->phase = PH_IDLE;
@@ -1485,7 +744,7 @@ static void block_done(struct ide_drive *d)
         d->status = ST_DRDY | ST_DSC; /* PIO data-in ends without an interrupt */
         return;
     }
-    schedule(d, EV_NEXT, IDE_BLOCK_NS);
+    ide_schedule(d, EV_NEXT, IDE_BLOCK_NS);
 }
 
 /* ---- registers ---- */
@@ -1569,7 +828,7 @@ static void command_write(struct ide_channel *ch, uint8_t cmd)
             }
         }
         e->cmd = cmd;
-        schedule(e, EV_EXEC, IDE_CMD_NS);
+        ide_schedule(e, EV_EXEC, IDE_CMD_NS);
         update_irq(ch);
         return;
     }
@@ -1583,7 +842,7 @@ static void command_write(struct ide_channel *ch, uint8_t cmd)
         d->irq_pending = 0;
         d->cmd = cmd;
         update_irq(ch);
-        schedule(d, EV_RESET, IDE_CMD_NS);
+        ide_schedule(d, EV_RESET, IDE_CMD_NS);
         return;
     }
     if (d->status & (ST_BSY | ST_DRQ))
@@ -1592,7 +851,7 @@ static void command_write(struct ide_channel *ch, uint8_t cmd)
     d->status = ST_BSY | ST_DSC;
     d->irq_pending = 0; /* writing the command register clears INTRQ */
     update_irq(ch);
-    schedule(d, EV_EXEC, IDE_CMD_NS);
+    ide_schedule(d, EV_EXEC, IDE_CMD_NS);
 }
 
 static void reg_write(struct ide_channel *ch, unsigned reg, uint8_t v)
@@ -1653,7 +912,7 @@ static void devctl_write(struct ide_channel *ch, uint8_t v)
             d->status = ST_BSY;
             d->irq_pending = 0;
         } else if ((old & DC_SRST) && !(v & DC_SRST)) {
-            schedule(d, EV_RESET, IDE_RESET_NS);
+            ide_schedule(d, EV_RESET, IDE_RESET_NS);
         }
     }
     update_irq(ch);
@@ -1870,7 +1129,7 @@ int ide_cd_change_media(struct ide_channel *ch, int unit, const char *path, char
         if (!nbd)
             return -1;
     }
-    bool had = media_present(d);
+    bool had = ide_media_present(d);
     blockdev_close(d->bd);
     d->bd = nbd;
     d->nsectors = nbd ? blockdev_sectors(nbd, CD_SECTOR) : 0;
@@ -1946,7 +1205,7 @@ void ide_channel_dma_kick(struct ide_channel *ch)
     for (int u = 0; u < 2; u++) {
         struct ide_drive *d = &ch->drive[u];
         if (d->phase == PH_DMA && d->event == EV_NONE)
-            schedule(d, EV_DMA, IDE_DMA_NS);
+            ide_schedule(d, EV_DMA, IDE_DMA_NS);
     }
 }
 
