@@ -46,11 +46,14 @@ struct vga;
 /* One rendered screen.  pixels holds width*height 0x00RRGGBB values, row by
  * row (stride = width); it belongs to the VGA and stays valid until the next
  * vga_render() or vga_free().  dirty: the image differs (or may differ) from
- * the one the previous call returned. */
+ * the one the previous call returned, in rows [dirty_y0, dirty_y1) only (the
+ * rows outside are unchanged; the whole frame, 0 and height, when the mode
+ * or size changed).  Not dirty: dirty_y0 == dirty_y1 == 0. */
 struct vga_frame {
     const uint32_t *pixels;
     int width, height;
     bool dirty;
+    int dirty_y0, dirty_y1;
 };
 
 /* Claims the VGA ports, A0000h-BFFFFh and the DISPI ports on bus.  With pci,
@@ -67,6 +70,21 @@ void vga_reset(struct vga *v);
 void vga_post_load(struct vga *v);
 
 void vga_render(struct vga *v, struct vga_frame *out);
+
+/* The current mode's frame period (the guest's vertical refresh: about
+ * 14.3 ms for 70 Hz text and 400-line modes, 16.7 ms for 480-line and VBE
+ * modes), from the CRTC timing and dot clock.  A front end calls
+ * vga_render() once per period. */
+uint64_t vga_frame_period_ns(struct vga *v);
+
+/* The size to show the current image at on a square-pixel screen: each
+ * rendered pixel an integer number of screen pixels wide and high, the way
+ * the monitor shows it (320x200 -> 640x400, 640x200 -> 640x400, 360x400 text
+ * -> 720x400, 640x480 and VBE modes as they are).  With aspect_4_3 a VGA mode
+ * (not VBE: its pixels are square) fills a 4:3 screen: the height becomes
+ * width * 3/4 (640x400 and 640x350 -> 640x480, 720x400 -> 720x540), which is
+ * no longer an integer multiple. */
+void vga_display_size(struct vga *v, bool aspect_4_3, int *w, int *h);
 
 /* The characters of the current text screen, for automation and text
  * screendumps: rows lines of cols character codes each (the bytes the

@@ -390,6 +390,41 @@ void vga_render(struct vga *v, struct vga_frame *out)
     out->width = v->fb_w;
     out->height = v->fb_h;
     out->dirty = changed;
+    out->dirty_y0 = 0;
+    out->dirty_y1 = changed ? v->fb_h : 0;
+}
+
+uint64_t vga_frame_period_ns(struct vga *v)
+{
+    struct vga_timing t;
+    vga_get_timing(v, &t);
+    return t.frame_ns;
+}
+
+void vga_display_size(struct vga *v, bool aspect_4_3, int *w, int *h)
+{
+    if (vga_dispi_enabled(v)) {
+        *w = v->dispi[DISPI_XRES] ? v->dispi[DISPI_XRES] : 640;
+        *h = v->dispi[DISPI_YRES] ? v->dispi[DISPI_YRES] : 480;
+        return;
+    }
+    struct scan s;
+    setup_scan(v, &s, 0);
+    if (s.width < 16 || s.height < 16 || s.width > MAX_WIDTH || s.height > MAX_HEIGHT) {
+        *w = 640;
+        *h = 480;
+        return;
+    }
+    /* the dots the monitor shows per line: 8 or 9 per character clock, twice
+     * that with the dot clock halved (SR01 bits 0 and 3) */
+    unsigned char_dots = ((v->sr[1] & 0x01) ? 8 : 9) * ((v->sr[1] & 0x08) ? 2 : 1);
+    unsigned phys_w = s.cols * char_dots;
+    unsigned sx = (phys_w + (unsigned)s.width / 2) / (unsigned)s.width;
+    unsigned sy = s.phys_lines / (unsigned)s.height;
+    *w = s.width * (int)(sx ? sx : 1);
+    *h = s.height * (int)(sy ? sy : 1);
+    if (aspect_4_3)
+        *h = *w * 3 / 4;
 }
 
 int vga_text_screen(struct vga *v, char *out, size_t outlen, int *cols, int *rows)

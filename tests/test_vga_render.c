@@ -1,0 +1,434 @@
+/* test_vga_render.c - rendered images of every VGA mode family and the
+ * front end's API: text (9/8-dot, 40 and 80 columns, 50 lines, fonts and
+ * character maps, cursor and blink), 256-colour, split screen and panning,
+ * 16-colour planar, CGA 2- and 4-colour, blanking; the frame period and
+ * display size a window needs; dirty tracking (an idle screen is not
+ * redrawn, a write redraws only its rows, blink phases redraw exactly the
+ * rows that change).  Modes are programmed with the IBM BIOS register
+ * values; expected pixels are computed here from the pattern written. */
+#include "devices/vga.h"
+
+#include "test_vga_helpers.h"
+
+/* ---- rendering ---- */
+
+/* glyph rows for the test font: character c, row r */
+static uint8_t glyph_row(unsigned c, unsigned r)
+{
+    if (c == 'A')
+        return (r & 1) ? 0xF0 : 0x0F;
+    if (c == 0xC4) /* box drawing: a full row in the middle */
+        return r == 7 ? 0xFF : 0x00;
+    if (c == 'B')
+        return 0x81;
+    return 0;
+}
+
+/* loads the test font into plane 2 the way the BIOS does (planar access) */
+static void load_font(uint32_t base, unsigned height)
+{
+    sr_w(2, 0x04);
+    sr_w(4, 0x07);
+    gr_w(4, 0x02);
+    gr_w(5, 0x00);
+    gr_w(6, 0x04);
+    for (unsigned c = 0; c < 256; c++)
+        for (unsigned r = 0; r < height; r++)
+            mem_w(0xA0000 + base + c * 32 + r, glyph_row(c, r));
+    sr_w(2, 0x03);
+    sr_w(4, 0x02);
+    gr_w(4, 0x00);
+    gr_w(5, 0x10);
+    gr_w(6, 0x0E);
+}
+
+static void text_cell(unsigned row, unsigned col, uint8_t ch, uint8_t attr)
+{
+    uint32_t a = 0xB8000 + (row * 80 + col) * 2;
+    mem_w(a, ch);
+    mem_w(a + 1, attr);
+}
+
+START_TEST(test_render_text_80x25)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    for (unsigned i = 0; i < 80 * 25; i++)
+        text_cell(i / 80, i % 80, ' ', 0x07);
+    text_cell(0, 0, 'A', 0x1E); /* yellow on blue */
+    text_cell(0, 1, 0xC4, 0x2C);
+    text_cell(3, 5, 'B', 0x4F);
+    cr_w(0x0E, 0x07);
+    cr_w(0x0F, 0xD0); /* cursor at 2000: off screen */
+
+    struct vga_frame f = render();
+    ck_assert(f.dirty);
+    ck_assert_int_eq(f.width, 720);
+    ck_assert_int_eq(f.height, 400);
+    /* colour 1 -> palette 01h, 0Eh -> 3Eh, 2 -> 02h, 0Ch -> 3Ch, 4 -> 04h, 0Fh -> 3Fh */
+    uint32_t blue = dac_color(0x01), yellow = dac_color(0x3E);
+    ck_assert_uint_eq(px(&f, 0, 0), blue);   /* row 0 = 0x0F: left half background */
+    ck_assert_uint_eq(px(&f, 4, 0), yellow); /* right half foreground */
+    ck_assert_uint_eq(px(&f, 0, 1), yellow); /* row 1 = 0xF0 */
+    ck_assert_uint_eq(px(&f, 7, 1), blue);
+    ck_assert_uint_eq(px(&f, 8, 1), blue); /* the ninth column is background */
+    /* C4h is a line-graphics character: column 9 repeats column 8 (AR10 bit 2) */
+    ck_assert_uint_eq(px(&f, 9 + 8, 7), dac_color(0x3C));
+    ck_assert_uint_eq(px(&f, 9 + 8, 6), dac_color(0x02));
+    /* 'B' at row 3, column 5: 81h in every row */
+    ck_assert_uint_eq(px(&f, 45, 3 * 16 + 4), dac_color(0x3F));
+    ck_assert_uint_eq(px(&f, 46, 3 * 16 + 4), dac_color(0x04));
+    ck_assert_uint_eq(px(&f, 52, 3 * 16 + 4), dac_color(0x3F));
+    /* blank cells: light grey on black */
+    ck_assert_uint_eq(px(&f, 700, 390), dac_color(0x00));
+
+    /* nothing changed: no new image */
+    f = render();
+    ck_assert(!f.dirty);
+    /* the pel mask applies to every colour */
+    out8(0x3C6, 0x0F);
+    f = render();
+    ck_assert(f.dirty);
+    ck_assert_uint_eq(px(&f, 4, 0), dac_color(0x3E & 0x0F));
+}
+END_TEST
+
+START_TEST(test_render_text_cursor_and_blink)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    text_cell(1, 1, ' ', 0x1E);
+    text_cell(1, 2, 'A', 0x9E); /* blinking */
+    cr_w(0x0E, 0x00);
+    cr_w(0x0F, 81); /* cursor at row 1, column 1; lines 13-14 */
+
+    struct vga_frame f = render();
+    uint32_t blue = dac_color(0x01), yellow = dac_color(0x3E);
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 13), yellow); /* cursor on in frame 0 */
+    ck_assert_uint_eq(px(&f, 9 + 8, 16 + 14), yellow);
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 12), blue);
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 15), blue);
+    ck_assert_uint_eq(px(&f, 18 + 4, 16), yellow); /* blinking 'A' visible */
+
+    /* 80x25 text is 70 Hz: 900 dots at 28.322 MHz x 449 lines */
+    uint64_t frame_ns = (900ull * NS_PER_SEC / 28322000) * 449;
+    timerq_advance(tq, 8 * frame_ns + 1000); /* cursor off for frames 8-15 */
+    f = render();
+    ck_assert(f.dirty);
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 13), blue);
+    ck_assert_uint_eq(px(&f, 18 + 4, 16), yellow);
+    timerq_advance(tq, 8 * frame_ns); /* frame 16: cursor on, characters off */
+    f = render();
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 13), yellow);
+    ck_assert_uint_eq(px(&f, 18 + 4, 16), blue);
+    ck_assert_uint_eq(px(&f, 18 + 0, 16), blue);
+
+    /* without the blink attribute bit 7 is background intensity */
+    ar_w(0x10, 0x04);
+    f = render();
+    ck_assert_uint_eq(px(&f, 18 + 4, 16), yellow);
+    ck_assert_uint_eq(px(&f, 18 + 0, 16), dac_color(0x39)); /* background 9 -> palette 39h */
+
+    /* CR0A bit 5 turns the cursor off */
+    cr_w(0x0A, 0x2D);
+    f = render();
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 13), blue);
+}
+END_TEST
+
+START_TEST(test_render_text_80x50_and_font_select)
+{
+    set_mode(&mode03);
+    cr_w(0x09, 0x47); /* 8-line characters */
+    cr_w(0x0A, 0x06);
+    cr_w(0x0B, 0x07);
+    dac_fill();
+    load_font(0x4000, 8); /* font in the second 16 KB block ... */
+    sr_w(3, 0x05);        /* ... selected as map A and map B (SR03 = 1 for both) */
+    text_cell(49, 79, 'A', 0x07);
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 720);
+    ck_assert_int_eq(f.height, 400);
+    ck_assert_uint_eq(px(&f, 79 * 9 + 4, 49 * 8), dac_color(0x07));
+    ck_assert_uint_eq(px(&f, 79 * 9 + 0, 49 * 8), dac_color(0x00));
+    sr_w(3, 0x00); /* block 0 holds no font: blank */
+    f = render();
+    ck_assert_uint_eq(px(&f, 79 * 9 + 4, 49 * 8), dac_color(0x00));
+}
+END_TEST
+
+START_TEST(test_render_text_40x25)
+{
+    set_mode(&mode03);
+    sr_w(1, 0x08); /* dot clock / 2 */
+    cr_w(0x11, 0x00);
+    cr_w(0x00, 0x2D);
+    cr_w(0x01, 0x27);
+    cr_w(0x13, 0x14);
+    dac_fill();
+    load_font(0, 16);
+    mem_w(0xB8000 + 2 * 41, 'A'); /* row 1, column 1 */
+    mem_w(0xB8000 + 2 * 41 + 1, 0x1E);
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 360);
+    ck_assert_int_eq(f.height, 400);
+    ck_assert_uint_eq(px(&f, 9 + 4, 16), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 9 + 0, 16), dac_color(0x01));
+}
+END_TEST
+
+START_TEST(test_render_mode13)
+{
+    set_mode(&mode13);
+    dac_set(0x20, 63, 0, 21);
+    dac_set(0x21, 10, 20, 30);
+    mem_w(0xA0000 + 3 * 320 + 5, 0x20);
+    mem_w(0xA0000 + 199 * 320 + 319, 0x21);
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 320);
+    ck_assert_int_eq(f.height, 200);
+    ck_assert_uint_eq(px(&f, 5, 3), 0xFF0055);
+    ck_assert_uint_eq(px(&f, 319, 199), rgb6(10, 20, 30));
+    ck_assert_uint_eq(px(&f, 4, 3), 0x000000);
+    /* changing the DAC changes the picture */
+    dac_set(0x20, 0, 63, 0);
+    f = render();
+    ck_assert(f.dirty);
+    ck_assert_uint_eq(px(&f, 5, 3), 0x00FF00);
+    /* the 8-bit DAC (VBE ENABLE bit 5) takes full 8-bit components */
+    dispi_w(4, 0x20);
+    dac_set(0x20, 0x12, 0x34, 0x56);
+    f = render();
+    ck_assert_uint_eq(px(&f, 5, 3), 0x123456);
+}
+END_TEST
+
+START_TEST(test_render_split_screen_and_panning)
+{
+    set_mode(&mode13);
+    dac_fill();
+    /* line k of memory in colour k */
+    for (uint32_t y = 0; y < 200; y++)
+        for (uint32_t x = 0; x < 320; x++)
+            mem_w(0xA0000 + y * 320 + x, (uint8_t)(y < 200 ? y : 0));
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 0, 50), dac_color(50));
+
+    /* start address 800 (doubleword mode: 4 bytes per unit): memory line 10 on top */
+    cr_w(0x0C, 800 >> 8);
+    cr_w(0x0D, 800 & 0xFF);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(10));
+    ck_assert_uint_eq(px(&f, 0, 150), dac_color(160));
+
+    /* split after scan line 199 of 400: image line 100 restarts at address 0 */
+    cr_w(0x18, 199);
+    cr_w(0x07, 0x0F); /* line compare bit 8 = 0 (writable despite CR11 protect) */
+    cr_w(0x09, 0x01); /* bit 9 = 0, still two scan lines per row */
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(10));
+    ck_assert_uint_eq(px(&f, 0, 99), dac_color(109));
+    ck_assert_uint_eq(px(&f, 0, 100), dac_color(0));
+    ck_assert_uint_eq(px(&f, 0, 150), dac_color(50));
+
+    /* horizontal pel panning by 2 dots = 1 pixel in 256-colour mode */
+    cr_w(0x0C, 0);
+    cr_w(0x0D, 0);
+    for (uint32_t x = 0; x < 16; x++)
+        mem_w(0xA0000 + 5 * 320 + x, (uint8_t)(0x40 + x));
+    ar_w(0x13, 2);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 5), dac_color(0x41));
+    ck_assert_uint_eq(px(&f, 7, 5), dac_color(0x48));
+    /* byte panning (CR08 bits 5-6) moves the start by whole units: 4 pixels */
+    ar_w(0x13, 0);
+    cr_w(0x08, 0x20);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 5), dac_color(0x44));
+    /* with AR10 bit 5 the split part is not panned */
+    cr_w(0x08, 0);
+    ar_w(0x13, 4);
+    ar_w(0x10, 0x61);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 5), dac_color(0x42));
+    ck_assert_uint_eq(px(&f, 0, 105), dac_color(0x40)); /* memory line 5, unpanned */
+}
+END_TEST
+
+START_TEST(test_render_planar16)
+{
+    set_mode(&mode12);
+    dac_fill();
+    /* pixel 0: planes 0 and 3 -> colour 9 -> palette 39h; pixel 9: colour 6 -> 14h */
+    sr_w(2, 0x09);
+    mem_w(0xA0000, 0x80);
+    sr_w(2, 0x06);
+    mem_w(0xA0001, 0x40);
+    mem_w(0xA0000 + 80 * 479, 0x01); /* last line, pixel 7: colour 6 */
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 640);
+    ck_assert_int_eq(f.height, 480);
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x39));
+    ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x00));
+    ck_assert_uint_eq(px(&f, 9, 0), dac_color(0x14));
+    ck_assert_uint_eq(px(&f, 7, 479), dac_color(0x14));
+    /* colour plane enable masks plane 3 */
+    ar_w(0x12, 0x07);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x01));
+    /* colour select: P5-P4 from AR14 (AR10 bit 7), P7-P6 always from AR14 */
+    ar_w(0x12, 0x0F);
+    ar_w(0x10, 0x81);
+    ar_w(0x14, 0x0E); /* P7,P6 = 11, P5,P4 = 10 */
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0xC0 | 0x20 | 0x09));
+    /* screen off (SR01 bit 5): black */
+    sr_w(1, 0x21);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(test_render_cga4)
+{
+    set_mode(&mode04);
+    dac_fill();
+    mem_w(0xB8000, 0x1B);          /* line 0, pixels 0-3: colours 0 1 2 3 */
+    mem_w(0xB8001, 0xC0);          /* pixels 4-7: 3 0 0 0 */
+    mem_w(0xB8000 + 0x2000, 0xE4); /* line 1 (odd bank): 3 2 1 0 */
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 320);
+    ck_assert_int_eq(f.height, 200);
+    static const uint8_t pal[4] = {0x00, 0x13, 0x15, 0x17};
+    static const uint8_t line0[8] = {0, 1, 2, 3, 3, 0, 0, 0};
+    for (int x = 0; x < 8; x++)
+        ck_assert_uint_eq(px(&f, x, 0), dac_color(pal[line0[x]]));
+    static const uint8_t line1[4] = {3, 2, 1, 0};
+    for (int x = 0; x < 4; x++)
+        ck_assert_uint_eq(px(&f, x, 1), dac_color(pal[line1[x]]));
+    ck_assert_uint_eq(px(&f, 0, 2), dac_color(0));
+}
+END_TEST
+
+START_TEST(test_render_cga2)
+{
+    set_mode(&mode06);
+    dac_fill();
+    mem_w(0xB8000, 0x80);          /* line 0, pixel 0 */
+    mem_w(0xB8000 + 0x2000, 0x01); /* line 1 (odd bank), pixel 7 */
+    mem_w(0xB8000 + 80 + 1, 0xFF); /* line 2, pixels 8-15 */
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 640);
+    ck_assert_int_eq(f.height, 200);
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x17));
+    ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x00));
+    ck_assert_uint_eq(px(&f, 7, 1), dac_color(0x17));
+    ck_assert_uint_eq(px(&f, 6, 1), dac_color(0x00));
+    ck_assert_uint_eq(px(&f, 8, 2), dac_color(0x17));
+    ck_assert_uint_eq(px(&f, 15, 2), dac_color(0x17));
+    ck_assert_uint_eq(px(&f, 16, 2), dac_color(0x00));
+}
+END_TEST
+
+START_TEST(test_render_blank_when_pas_clear)
+{
+    set_mode(&mode13);
+    dac_set(1, 63, 63, 63);
+    mem_w(0xA0000, 1);
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), 0xFFFFFF);
+    in8(0x3DA);
+    out8(0x3C0, 0x00); /* PAS clear: the CPU owns the palette, display off */
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), 0);
+}
+END_TEST
+
+/* ---- what a front end needs ---- */
+
+/* the frame rates of the IBM VGA Technical Reference: 70 Hz for 400-line
+ * modes (800 or 900 dots x 449 lines), 60 Hz for 480 lines (800 x 525) */
+START_TEST(test_frame_period)
+{
+    set_mode(&mode03);
+    ck_assert_uint_eq(vga_frame_period_ns(vga), (900ull * NS_PER_SEC / 28322000) * 449);
+    set_mode(&mode13);
+    ck_assert_uint_eq(vga_frame_period_ns(vga), (800ull * NS_PER_SEC / 25175000) * 449);
+    set_mode(&mode12);
+    ck_assert_uint_eq(vga_frame_period_ns(vga), (800ull * NS_PER_SEC / 25175000) * 525);
+    map_lfb_and_mode(640, 480, 32);
+    ck_assert_uint_eq(vga_frame_period_ns(vga), NS_PER_SEC / 60);
+}
+END_TEST
+
+START_TEST(test_display_size)
+{
+    int w, h;
+    set_mode(&mode03);
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 720);
+    ck_assert_int_eq(h, 400);
+    vga_display_size(vga, true, &w, &h);
+    ck_assert_int_eq(w, 720);
+    ck_assert_int_eq(h, 540);
+    set_mode(&mode13); /* 320x200 shown as 640x400 */
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 400);
+    vga_display_size(vga, true, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 480);
+    set_mode(&mode04);
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 400);
+    set_mode(&mode06); /* 640x200: each line twice */
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 400);
+    set_mode(&mode12);
+    vga_display_size(vga, true, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 480);
+    map_lfb_and_mode(800, 600, 16); /* VBE: square pixels, no 4:3 stretch */
+    vga_display_size(vga, true, &w, &h);
+    ck_assert_int_eq(w, 800);
+    ck_assert_int_eq(h, 600);
+}
+END_TEST
+
+static Suite *vga_render_suite(void)
+{
+    Suite *s = suite_create("vga_render");
+    TCase *draw = tcase_create("render");
+    tcase_add_checked_fixture(draw, setup, teardown);
+    tcase_add_test(draw, test_render_text_80x25);
+    tcase_add_test(draw, test_render_text_cursor_and_blink);
+    tcase_add_test(draw, test_render_text_80x50_and_font_select);
+    tcase_add_test(draw, test_render_text_40x25);
+    tcase_add_test(draw, test_render_mode13);
+    tcase_add_test(draw, test_render_split_screen_and_panning);
+    tcase_add_test(draw, test_render_planar16);
+    tcase_add_test(draw, test_render_cga4);
+    tcase_add_test(draw, test_render_cga2);
+    tcase_add_test(draw, test_render_blank_when_pas_clear);
+    suite_add_tcase(s, draw);
+
+    TCase *api = tcase_create("front end");
+    tcase_add_checked_fixture(api, setup, teardown);
+    tcase_add_test(api, test_frame_period);
+    tcase_add_test(api, test_display_size);
+    suite_add_tcase(s, api);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(vga_render_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
