@@ -8,6 +8,8 @@
  * values; expected pixels are computed here from the pattern written. */
 #include "devices/vga.h"
 
+#include <time.h>
+
 #include "test_vga_helpers.h"
 
 /* ---- rendering ---- */
@@ -346,6 +348,202 @@ START_TEST(test_render_blank_when_pas_clear)
 }
 END_TEST
 
+/* ---- dirty tracking ---- */
+
+static void ck_rows(const struct vga_frame *f, int y0, int y1)
+{
+    ck_assert_msg(f->dirty && f->dirty_y0 == y0 && f->dirty_y1 == y1, "dirty %d rows [%d,%d), want [%d,%d)",
+                  f->dirty, f->dirty_y0, f->dirty_y1, y0, y1);
+}
+
+static void ck_clean(const struct vga_frame *f)
+{
+    ck_assert_msg(!f->dirty && f->dirty_y0 == 0 && f->dirty_y1 == 0, "dirty %d rows [%d,%d), want clean",
+                  f->dirty, f->dirty_y0, f->dirty_y1);
+}
+
+START_TEST(test_dirty_mode13)
+{
+    set_mode(&mode13);
+    dac_fill();
+    struct vga_frame f = render();
+    ck_rows(&f, 0, 200);
+    f = render();
+    ck_clean(&f);
+
+    /* one byte: only its line (the 256-byte unit at 4 x 32000 = 128000 holds
+     * nothing else on screen: line 100 is bytes 128000-129279 of vram) */
+    mem_w(0xA0000 + 100 * 320 + 0, 0x42);
+    f = render();
+    ck_rows(&f, 100, 101);
+    ck_assert_uint_eq(px(&f, 0, 100), dac_color(0x42));
+    /* one in the middle of line 150 (vram 4 x 48160 = 192640): units of 256
+     * bytes can straddle two lines, never more */
+    mem_w(0xA0000 + 150 * 320 + 160, 0x43);
+    f = render();
+    ck_assert(f.dirty && f.dirty_y0 <= 150 && f.dirty_y1 > 150 && f.dirty_y1 - f.dirty_y0 <= 2);
+    ck_assert_uint_eq(px(&f, 160, 150), dac_color(0x43));
+
+    /* off screen (past 64000): nothing to draw */
+    mem_w(0xA0000 + 65000, 0x44);
+    f = render();
+    ck_clean(&f);
+
+    /* registers the picture does not depend on: write path, bank, indices */
+    sr_w(2, 0x03);
+    gr_w(5, 0x41); /* write mode 1: bits 5-6 unchanged */
+    gr_w(8, 0x0F);
+    dispi_w(5, 1);
+    dispi_w(5, 0);
+    cr_w(0x13, 0x28); /* same value again */
+    dac_set(7, 7 & 63, (7 * 3) & 63, ((7 >> 2) ^ 21) & 63);
+    f = render();
+    ck_clean(&f);
+    /* the palette: everything */
+    dac_set(7, 1, 2, 3);
+    f = render();
+    ck_rows(&f, 0, 200);
+    ar_w(0x13, 2);
+    f = render();
+    ck_rows(&f, 0, 200);
+}
+END_TEST
+
+START_TEST(test_dirty_text_cursor_and_blink)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    for (unsigned i = 0; i < 80 * 25; i++)
+        text_cell(i / 80, i % 80, ' ', 0x07);
+    text_cell(10, 3, 'A', 0x9E); /* blinking, yellow on blue */
+    cr_w(0x0E, 0x01);
+    cr_w(0x0F, 0x90); /* 400: row 5, column 0; cursor lines 13-14 */
+    uint64_t frame_ns = vga_frame_period_ns(vga);
+
+    struct vga_frame f = render();
+    ck_rows(&f, 0, 400);
+    f = render();
+    ck_clean(&f);
+    /* within the first 8 frames nothing blinks */
+    timerq_advance(tq, 7 * frame_ns + frame_ns / 2);
+    f = render();
+    ck_clean(&f);
+    /* frame 8: the cursor goes off - its two scan lines only */
+    timerq_advance(tq, frame_ns);
+    f = render();
+    ck_rows(&f, 5 * 16 + 13, 5 * 16 + 15);
+    ck_assert_uint_eq(px(&f, 3, 5 * 16 + 13), dac_color(0x00));
+    f = render();
+    ck_clean(&f);
+    /* frame 16: cursor on and characters off: cursor lines through row 10 */
+    timerq_advance(tq, 8 * frame_ns);
+    f = render();
+    ck_rows(&f, 5 * 16 + 13, 11 * 16);
+    ck_assert_uint_eq(px(&f, 3, 5 * 16 + 13), dac_color(0x07));
+    ck_assert_uint_eq(px(&f, 3 * 9 + 4, 10 * 16), dac_color(0x01)); /* 'A' hidden */
+
+    /* the cursor moves from row 5 to row 20: the old and new cursor lines */
+    cr_w(0x0E, (uint8_t)((20 * 80) >> 8));
+    cr_w(0x0F, (uint8_t)((20 * 80) & 0xFF));
+    f = render();
+    ck_rows(&f, 5 * 16 + 13, 20 * 16 + 15);
+    ck_assert_uint_eq(px(&f, 3, 20 * 16 + 13), dac_color(0x07));
+    ck_assert_uint_eq(px(&f, 3, 5 * 16 + 13), dac_color(0x00));
+
+    /* cursor off (CR0A bit 5) and no blinking character: phases change nothing */
+    cr_w(0x0A, 0x2D);
+    text_cell(10, 3, 'A', 0x1E);
+    f = render();
+    ck_assert(f.dirty);
+    for (int i = 0; i < 4; i++) {
+        timerq_advance(tq, 8 * frame_ns);
+        f = render();
+        ck_clean(&f);
+    }
+    /* a blinking blank (no glyph pixels, fg != bg) does not change either */
+    text_cell(12, 0, ' ', 0x9E);
+    f = render();
+    ck_rows(&f, 12 * 16, 13 * 16);
+    timerq_advance(tq, 16 * frame_ns);
+    f = render();
+    ck_clean(&f);
+
+    /* a write to the font (plane 2) redraws everything */
+    sr_w(2, 0x04);
+    sr_w(4, 0x07);
+    gr_w(4, 0x02);
+    gr_w(5, 0x00);
+    gr_w(6, 0x04);
+    mem_w(0xA0000 + 'Z' * 32, 0xFF);
+    f = render();
+    ck_rows(&f, 0, 400);
+}
+END_TEST
+
+START_TEST(test_dirty_vbe)
+{
+    map_lfb_and_mode(640, 480, 32);
+    struct vga_frame f = render();
+    ck_rows(&f, 0, 480);
+    f = render();
+    ck_clean(&f);
+    bus_write(bus, BUS_MEM, LFB_ADDR + 300 * 2560 + 4 * 10, 0x00ABCDEF, 4);
+    f = render();
+    ck_rows(&f, 300, 301);
+    ck_assert_uint_eq(px(&f, 10, 300), 0xABCDEF);
+    /* the banked window at A0000h: bank 11 = 720896 = line 281.6 */
+    dispi_w(5, 11);
+    mem_w(0xA0000 + 0x100, 0x55);
+    f = render();
+    ck_rows(&f, 281, 282);
+    /* panning: everything */
+    dispi_w(9, 1);
+    f = render();
+    ck_rows(&f, 0, 480);
+    ck_assert_uint_eq(px(&f, 10, 299), 0xABCDEF);
+}
+END_TEST
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An idle screen costs a small fraction of a redraw: the time per call is
+ * printed (ns), and an idle call must be at least 20 times cheaper than a
+ * full mode 13h redraw (in practice it is several hundred times). */
+START_TEST(test_idle_cost)
+{
+    set_mode(&mode13);
+    dac_fill();
+    for (uint32_t i = 0; i < 64000; i++)
+        mem_w(0xA0000 + i, (uint8_t)(i * 7));
+    struct vga_frame f = render();
+    enum { N_IDLE = 20000, N_FULL = 200 };
+    int dirty_idle = 0, full_redraws = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < N_IDLE; i++) {
+        vga_render(vga, &f);
+        dirty_idle += f.dirty;
+    }
+    uint64_t t1 = now_ns();
+    for (int i = 0; i < N_FULL; i++) {
+        dac_set(1, (uint8_t)(i & 63), 0, 0); /* a palette change redraws every line */
+        vga_render(vga, &f);
+        full_redraws += f.dirty && f.dirty_y0 == 0 && f.dirty_y1 == 200;
+    }
+    uint64_t t2 = now_ns();
+    ck_assert_int_eq(dirty_idle, 0);
+    ck_assert_int_eq(full_redraws, N_FULL);
+    double idle = (double)(t1 - t0) / N_IDLE, full = (double)(t2 - t1) / N_FULL;
+    printf("vga_render mode 13h: idle %.0f ns/call, full redraw %.0f ns/call\n", idle, full);
+    ck_assert_msg(idle * 20 < full, "idle %.0f ns vs full %.0f ns", idle, full);
+}
+END_TEST
+
 /* ---- what a front end needs ---- */
 
 /* the frame rates of the IBM VGA Technical Reference: 70 Hz for 400-line
@@ -420,6 +618,10 @@ static Suite *vga_render_suite(void)
     tcase_add_checked_fixture(api, setup, teardown);
     tcase_add_test(api, test_frame_period);
     tcase_add_test(api, test_display_size);
+    tcase_add_test(api, test_dirty_mode13);
+    tcase_add_test(api, test_dirty_text_cursor_and_blink);
+    tcase_add_test(api, test_dirty_vbe);
+    tcase_add_test(api, test_idle_cost);
     suite_add_tcase(s, api);
     return s;
 }

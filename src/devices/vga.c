@@ -203,8 +203,9 @@ static void mem_write_byte(struct vga *v, uint32_t off, uint8_t val)
     uint32_t rel;
     if (vbe_linear_window(v)) {
         if (off < 0x10000) {
-            v->vram[(bank_base(v) + off) % VGA_VRAM_SIZE] = val;
-            v->dirty = true;
+            uint32_t a = (bank_base(v) + off) % VGA_VRAM_SIZE;
+            v->vram[a] = val;
+            vga_mark_vram(v, a, (uint8_t)(1u << (a & 3)));
         }
         return;
     }
@@ -258,7 +259,7 @@ static void mem_write_byte(struct vga *v, uint32_t off, uint8_t val)
     for (unsigned i = 0; i < 4; i++)
         if (planes & (1u << i))
             p[i] = data[i];
-    v->dirty = true;
+    vga_mark_vram(v, a * 4, (uint8_t)planes);
 }
 
 static uint64_t vga_mem_read(void *opaque, uint64_t offset, unsigned size)
@@ -297,9 +298,11 @@ static uint64_t lfb_read(void *opaque, uint64_t offset, unsigned size)
 static void lfb_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
 {
     struct vga *v = opaque;
-    for (unsigned i = 0; i < size; i++)
-        v->vram[(offset + i) % VGA_VRAM_SIZE] = (uint8_t)(value >> (8 * i));
-    v->dirty = true;
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t a = (uint32_t)((offset + i) % VGA_VRAM_SIZE);
+        v->vram[a] = (uint8_t)(value >> (8 * i));
+        vga_mark_vram(v, a, (uint8_t)(1u << (a & 3)));
+    }
 }
 
 static const struct bus_ops lfb_ops = {
@@ -450,6 +453,8 @@ static void dispi_enable(struct vga *v, uint16_t val)
 
 static void dispi_write(struct vga *v, uint16_t val)
 {
+    uint16_t before[DISPI_NREGS];
+    memcpy(before, v->dispi, sizeof before);
     switch (v->dispi_index) {
     case DISPI_ID:
         if (val >= DISPI_ID0 && val <= DISPI_ID5)
@@ -492,7 +497,10 @@ static void dispi_write(struct vga *v, uint16_t val)
     default: /* VIRT_HEIGHT and VIDEO_MEMORY_64K are computed */
         break;
     }
-    v->dirty = true;
+    /* the bank only moves the CPU's window: banked drawing costs no redraw */
+    before[DISPI_BANK] = v->dispi[DISPI_BANK];
+    if (memcmp(before, v->dispi, sizeof before) != 0)
+        v->dirty = true;
 }
 
 /* 1CEh index, 1CFh data; 1D0h is the data port again (where non-x86 guests
@@ -559,10 +567,13 @@ static void dac_write_data(struct vga *v, uint8_t val)
 {
     v->dac_write_buf[v->dac_write_sub] = (v->dispi[DISPI_ENABLE] & DISPI_8BIT_DAC) ? val : val & 0x3F;
     if (++v->dac_write_sub == 3) {
-        memcpy(&v->dac[v->dac_write_index * 3], v->dac_write_buf, 3);
+        uint8_t *e = &v->dac[v->dac_write_index * 3];
+        if (memcmp(e, v->dac_write_buf, 3) != 0) {
+            memcpy(e, v->dac_write_buf, 3);
+            v->dirty = true;
+        }
         v->dac_write_sub = 0;
         v->dac_write_index++;
-        v->dirty = true;
     }
 }
 
@@ -614,6 +625,18 @@ static uint8_t vga_port_in(struct vga *v, uint16_t port)
     }
 }
 
+/* Register writes redraw the screen only when they change something it
+ * shows: guests rewrite the write-path registers (map mask, write mode, bit
+ * mask) all the time while drawing, and a moving cursor redraws only its
+ * rows. */
+static void set_shown(struct vga *v, uint8_t *reg, uint8_t val)
+{
+    if (*reg != val) {
+        *reg = val;
+        v->dirty = true;
+    }
+}
+
 static void crtc_write(struct vga *v, uint8_t val)
 {
     unsigned i = v->cr_index;
@@ -622,15 +645,23 @@ static void crtc_write(struct vga *v, uint8_t val)
     /* CR11 bit 7 write-protects CR00-CR07, except the line compare bit 8 in CR07 */
     if ((v->cr[0x11] & 0x80) && i <= 7) {
         if (i == 7)
-            v->cr[7] = (uint8_t)((v->cr[7] & ~0x10) | (val & 0x10));
+            set_shown(v, &v->cr[7], (uint8_t)((v->cr[7] & ~0x10) | (val & 0x10)));
         return;
     }
-    v->cr[i] = val;
+    if (i == 0x0A || i == 0x0B || i == 0x0E || i == 0x0F) { /* cursor start/end/location */
+        if (v->cr[i] != val)
+            v->cursor_dirty = true;
+        v->cr[i] = val;
+        return;
+    }
+    set_shown(v, &v->cr[i], val);
 }
 
 static void attr_write(struct vga *v, uint8_t val)
 {
     if (!v->ar_flip) {
+        if ((v->ar_index ^ val) & 0x20) /* palette address source: the screen goes on or off */
+            v->dirty = true;
         v->ar_index = val & 0x3F;
         v->ar_flip = 1;
         return;
@@ -638,15 +669,15 @@ static void attr_write(struct vga *v, uint8_t val)
     v->ar_flip = 0;
     unsigned i = v->ar_index & 0x1F;
     if (i < 0x10)
-        v->ar[i] = val & 0x3F;
+        set_shown(v, &v->ar[i], val & 0x3F);
     else if (i == 0x10)
-        v->ar[i] = val & 0xEF;
+        set_shown(v, &v->ar[i], val & 0xEF);
     else if (i == 0x11)
-        v->ar[i] = val;
+        set_shown(v, &v->ar[i], val);
     else if (i == 0x12)
-        v->ar[i] = val & 0x3F;
+        set_shown(v, &v->ar[i], val & 0x3F);
     else if (i == 0x13 || i == 0x14)
-        v->ar[i] = val & 0x0F;
+        set_shown(v, &v->ar[i], val & 0x0F);
 }
 
 static void vga_port_out(struct vga *v, uint16_t port, uint8_t val)
@@ -658,7 +689,7 @@ static void vga_port_out(struct vga *v, uint16_t port, uint8_t val)
         attr_write(v, val);
         break;
     case 0x3C2:
-        v->misc = val;
+        set_shown(v, &v->misc, val);
         break;
     case 0x3C3:
         v->vga_enable = val & 0x01;
@@ -667,10 +698,14 @@ static void vga_port_out(struct vga *v, uint16_t port, uint8_t val)
         v->sr_index = val & 0x07;
         break;
     case 0x3C5:
-        v->sr[v->sr_index] = val & sr_mask[v->sr_index];
+        /* the picture depends on clocking mode (SR01) and character map select (SR03) */
+        if (v->sr_index == 1 || v->sr_index == 3)
+            set_shown(v, &v->sr[v->sr_index], val & sr_mask[v->sr_index]);
+        else
+            v->sr[v->sr_index] = val & sr_mask[v->sr_index];
         break;
     case 0x3C6:
-        v->pel_mask = val;
+        set_shown(v, &v->pel_mask, val);
         break;
     case 0x3C7:
         v->dac_read_index = val;
@@ -688,9 +723,15 @@ static void vga_port_out(struct vga *v, uint16_t port, uint8_t val)
     case 0x3CE:
         v->gr_index = val & 0x0F;
         break;
-    case 0x3CF:
-        v->gr[v->gr_index] = val & gr_mask[v->gr_index];
+    case 0x3CF: {
+        /* shown: GR05 bits 5-6 (shift register mode), GR06 bit 0 (graphics) */
+        uint8_t *r = &v->gr[v->gr_index], nv = val & gr_mask[v->gr_index];
+        uint8_t shown = v->gr_index == 5 ? 0x60 : v->gr_index == 6 ? 0x01 : 0x00;
+        if ((*r ^ nv) & shown)
+            v->dirty = true;
+        *r = nv;
         break;
+    }
     case 0x3B4:
     case 0x3D4:
         v->cr_index = val;
@@ -704,9 +745,8 @@ static void vga_port_out(struct vga *v, uint16_t port, uint8_t val)
         v->feature = val & 0x03;
         break;
     default:
-        return; /* read-only or unused: nothing on screen changes */
+        break; /* read-only or unused */
     }
-    v->dirty = true;
 }
 
 static uint64_t vga_io_read(void *opaque, uint64_t offset, unsigned size)
@@ -785,6 +825,8 @@ struct vga *vga_new(struct bus *bus, struct pci_bus *pci, int devfn, struct time
     v->bus = bus;
     v->tq = tq;
     v->last_blink = -1;
+    v->last_kind = -1;
+    v->mem_dirty_lo = UINT32_MAX;
     vga_reset(v);
 
     for (int i = 0; i < 5; i++) {
@@ -841,6 +883,7 @@ void vga_free(struct vga *v)
             bus_unmap(v->bus, BUS_IO, io_ranges[i].base);
     free(v->rom);
     free(v->fb);
+    free(v->deps);
     free(v);
 }
 

@@ -34,6 +34,7 @@ struct scan {
     unsigned phys_lines; /* scan lines the CRTC displays */
     unsigned repeat;     /* physical lines per image line */
     unsigned cols;       /* character clocks per line */
+    unsigned fetch;      /* characters a line reads: one more when panned */
     unsigned dots;       /* pixels per character clock */
     unsigned count_shift;
     unsigned max_scan;
@@ -145,43 +146,117 @@ static void setup_scan(const struct vga *v, struct scan *s, uint64_t frame)
         bool cga = !(v->cr[0x17] & 0x01) || !(v->cr[0x17] & 0x02);
         s->repeat = (cga ? 1 : s->max_scan + 1) * (s->double_scan ? 2 : 1);
     }
+    s->fetch = s->cols + (s->pan ? 1 : 0);
     s->width = (int)(s->cols * s->dots);
     s->height = (int)(s->phys_lines / s->repeat);
     if (s->width < 16 || s->height < 16 || s->width > MAX_WIDTH || s->height > MAX_HEIGHT)
         s->kind = RK_BLANK;
 }
 
+/* ---- what each image line depends on ---- */
+
+static void dep_clear(struct vga_line_dep *d, uint8_t planes)
+{
+    d->lo = UINT32_MAX;
+    d->hi = 0;
+    d->planes = planes;
+    d->flags = 0;
+}
+
+static void dep_add(struct vga_line_dep *d, uint32_t vram_addr)
+{
+    uint32_t u = vram_addr >> VGA_DIRTY_SHIFT;
+    if (u < d->lo)
+        d->lo = u;
+    if (u > d->hi)
+        d->hi = u;
+}
+
+/* whether video memory written since the last render shows in a line */
+static bool dep_hit(const struct vga *v, const struct vga_line_dep *d)
+{
+    uint32_t lo = d->lo > v->mem_dirty_lo ? d->lo : v->mem_dirty_lo;
+    uint32_t hi = d->hi < v->mem_dirty_hi ? d->hi : v->mem_dirty_hi;
+    for (uint32_t u = lo; u <= hi; u++)
+        if (v->mem_dirty[u] & d->planes)
+            return true;
+    return false;
+}
+
+/* whether plane 2 changed under either character map (text modes) */
+static bool font_written(const struct vga *v, const struct scan *s)
+{
+    const uint32_t maps[2] = {s->font_a, s->font_b};
+    for (int i = 0; i < 2; i++) {
+        struct vga_line_dep d;
+        dep_clear(&d, 0x04);
+        dep_add(&d, maps[i] * 4);
+        dep_add(&d, (maps[i] + 0x2000) * 4 - 1); /* 256 characters x 32 bytes */
+        if (dep_hit(v, &d))
+            return true;
+    }
+    return false;
+}
+
+/* which lines a render must draw */
+struct redraw {
+    bool all;    /* every line (mode, registers or palette changed) */
+    bool cursor; /* the lines the cursor was on and is on now */
+    bool blink;  /* the lines with blinking characters */
+    int y0, y1;  /* out: the image lines drawn */
+};
+
+/* whether the text cursor's scan lines (whatever the blink phase) cross the
+ * line at line_start, row scan rs */
+static bool cursor_on_line(const struct vga *v, const struct scan *s, uint16_t line_start, unsigned rs)
+{
+    if (v->cr[0x0A] & 0x20) /* cursor off */
+        return false;
+    unsigned cstart = v->cr[0x0A] & 0x1F, cend = v->cr[0x0B] & 0x1F;
+    if (rs < cstart || rs > cend)
+        return false;
+    uint16_t cursor = (uint16_t)((v->cr[0x0E] << 8 | v->cr[0x0F]) + ((v->cr[0x0B] >> 5) & 3));
+    return (uint16_t)(cursor - line_start) <= ((s->fetch - 1) >> s->count_shift);
+}
+
 /* ---- one line of colour indices per kind ---- */
 
 static void text_line(const struct vga *v, const struct scan *s, uint16_t line_start, unsigned rs,
-                      uint8_t *idx)
+                      uint8_t *idx, struct vga_line_dep *dep)
 {
     uint16_t cursor = (uint16_t)((v->cr[0x0E] << 8 | v->cr[0x0F]) + ((v->cr[0x0B] >> 5) & 3));
-    unsigned cstart = v->cr[0x0A] & 0x1F, cend = v->cr[0x0B] & 0x1F;
-    bool cursor_row = !(v->cr[0x0A] & 0x20) && s->cursor_on && rs >= cstart && rs <= cend;
+    bool cursor_row = cursor_on_line(v, s, line_start, rs);
     bool blink_attr = v->ar[0x10] & 0x08;
     bool line_graphics = v->ar[0x10] & 0x04;
     bool underline_row = rs == (v->cr[0x14] & 0x1Fu);
-    unsigned n = s->cols + 1; /* one more for pel panning */
-    for (unsigned k = 0; k < n; k++) {
+    dep_clear(dep, 0x03); /* characters and attributes; the font is checked as a whole */
+    if (cursor_row)
+        dep->flags |= VGA_LINE_CURSOR;
+    for (unsigned k = 0; k < s->fetch; k++) {
         uint16_t c = (uint16_t)(line_start + (k >> s->count_shift));
-        const uint8_t *p = plane_bytes(v, crtc_address(v, c, rs));
+        uint32_t a = crtc_address(v, c, rs);
+        dep_add(dep, a * 4);
+        const uint8_t *p = plane_bytes(v, a);
         uint8_t ch = p[0], at = p[1];
         uint32_t glyph_at = ((at & 0x08) ? s->font_a : s->font_b) + ch * 32u + (rs & 31);
         uint8_t glyph = plane_bytes(v, glyph_at & 0xFFFF)[2];
         uint8_t fg = at & 0x0F, bg = at >> 4;
-        if (blink_attr) {
-            bg &= 7;
-            if ((at & 0x80) && !s->blink_on)
-                fg = bg;
-        }
         /* attribute x000 x001 underlines (meant for monochrome; CR14 keeps it off-screen in colour modes) */
         if (underline_row && (at & 0x77) == 0x01)
             glyph = 0xFF;
         bool ninth = s->dots == 9 && line_graphics && ch >= 0xC0 && ch <= 0xDF && (glyph & 1);
-        if (cursor_row && c == cursor) {
+        bool at_cursor = cursor_row && c == cursor;
+        if (at_cursor && s->cursor_on) {
             glyph = 0xFF;
             ninth = true;
+        }
+        if (blink_attr) {
+            bg &= 7;
+            /* the foreground of a blinking character shows in one phase only */
+            if ((at & 0x80) && fg != bg && (glyph || ninth || at_cursor))
+                dep->flags |= VGA_LINE_BLINK;
+            if ((at & 0x80) && !s->blink_on)
+                fg = bg;
         }
         for (unsigned b = 0; b < 8; b++)
             *idx++ = (glyph & (0x80 >> b)) ? fg : bg;
@@ -191,12 +266,14 @@ static void text_line(const struct vga *v, const struct scan *s, uint16_t line_s
 }
 
 static void graphics_line(const struct vga *v, const struct scan *s, uint16_t line_start, unsigned rs,
-                          uint8_t *idx)
+                          uint8_t *idx, struct vga_line_dep *dep)
 {
-    unsigned n = s->cols + 2;
-    for (unsigned k = 0; k < n; k++) {
+    dep_clear(dep, 0x0F);
+    for (unsigned k = 0; k < s->fetch; k++) {
         uint16_t c = (uint16_t)(line_start + (k >> s->count_shift));
-        const uint8_t *p = plane_bytes(v, crtc_address(v, c, rs));
+        uint32_t a = crtc_address(v, c, rs);
+        dep_add(dep, a * 4);
+        const uint8_t *p = plane_bytes(v, a);
         switch (s->kind) {
         case RK_256:
             memcpy(idx, p, 4);
@@ -231,32 +308,63 @@ static bool fb_size(struct vga *v, int w, int h)
         v->fb = fb;
         v->fb_cap = need;
     }
+    if ((size_t)h > v->deps_cap) {
+        struct vga_line_dep *d = realloc(v->deps, (size_t)h * sizeof *d);
+        if (!d)
+            return false;
+        v->deps = d;
+        v->deps_cap = (size_t)h;
+    }
     v->fb_w = w;
     v->fb_h = h;
     return true;
 }
 
-static void render_vga(struct vga *v, const struct scan *s)
+static void drawn(struct redraw *r, int y)
+{
+    if (y < r->y0)
+        r->y0 = y;
+    if (y + 1 > r->y1)
+        r->y1 = y + 1;
+}
+
+static bool line_needed(const struct vga *v, const struct scan *s, const struct redraw *r,
+                        const struct vga_line_dep *d, uint16_t line_start, unsigned rs)
+{
+    if (r->all || (r->blink && (d->flags & VGA_LINE_BLINK)))
+        return true;
+    if (r->cursor && ((d->flags & VGA_LINE_CURSOR) || cursor_on_line(v, s, line_start, rs)))
+        return true;
+    return dep_hit(v, d);
+}
+
+static void render_vga(struct vga *v, const struct scan *s, struct redraw *r)
 {
     uint32_t lut[256];
-    for (unsigned i = 0; i < 256; i++)
-        lut[i] = dac_rgb(v, (s->kind == RK_256 ? i : attr_palette(v, i)) & v->pel_mask);
+    bool have_lut = false;
     /* the widest line plus what panning and the extra character clocks add */
     uint8_t idx[MAX_WIDTH + 64];
     uint16_t line_start = s->start;
     unsigned rs = v->cr[0x08] & 0x1F; /* preset row scan */
     bool sub = false, split = false;
     for (unsigned y = 0; y < s->phys_lines; y++) {
-        if (y % s->repeat == 0 && (int)(y / s->repeat) < s->height) {
+        int iy = (int)(y / s->repeat);
+        if (y % s->repeat == 0 && iy < s->height && line_needed(v, s, r, &v->deps[iy], line_start, rs)) {
+            if (!have_lut) {
+                for (unsigned i = 0; i < 256; i++)
+                    lut[i] = dac_rgb(v, (s->kind == RK_256 ? i : attr_palette(v, i)) & v->pel_mask);
+                have_lut = true;
+            }
             if (s->kind == RK_TEXT)
-                text_line(v, s, line_start, rs, idx);
+                text_line(v, s, line_start, rs, idx, &v->deps[iy]);
             else
-                graphics_line(v, s, line_start, rs, idx);
+                graphics_line(v, s, line_start, rs, idx, &v->deps[iy]);
             /* AR10 bit 5: the part below the split is not panned */
             unsigned pan = split && (v->ar[0x10] & 0x20) ? 0 : s->pan;
-            uint32_t *out = v->fb + (size_t)(y / s->repeat) * (size_t)s->width;
+            uint32_t *out = v->fb + (size_t)iy * (size_t)s->width;
             for (int x = 0; x < s->width; x++)
                 out[x] = lut[idx[x + pan]];
+            drawn(r, iy);
         }
         if (y == s->line_compare) {
             line_start = 0;
@@ -314,17 +422,42 @@ static uint32_t vbe_pixel(const struct vga *v, const uint32_t *lut, uint32_t a, 
     }
 }
 
-static void render_vbe(struct vga *v)
+static void render_vbe(struct vga *v, struct redraw *r)
 {
     unsigned w = v->dispi[DISPI_XRES], h = v->dispi[DISPI_YRES], bpp = v->dispi[DISPI_BPP];
     uint32_t pitch = vga_dispi_pitch(v);
     uint32_t lut[256];
-    for (unsigned i = 0; i < 256; i++)
-        lut[i] = dac_rgb(v, bpp == 4 ? attr_palette(v, i) : i);
+    bool have_lut = false;
     unsigned x0 = v->dispi[DISPI_X_OFFSET], y0 = v->dispi[DISPI_Y_OFFSET];
     unsigned bytespp = (bpp + 7) / 8;
     for (unsigned y = 0; y < h; y++) {
+        struct vga_line_dep *d = &v->deps[y];
+        /* the bytes the line shows: plane bytes x 4 in the planar 4-bit mode */
+        uint64_t first, last;
+        if (bpp == 4) {
+            uint64_t row = (uint64_t)(y0 + y) * (pitch / 4);
+            first = (row + x0 / 8) * 4;
+            last = (row + (x0 + w - 1) / 8) * 4 + 3;
+        } else {
+            first = (uint64_t)(y0 + y) * pitch + (uint64_t)x0 * bytespp;
+            last = first + (uint64_t)w * bytespp - 1;
+        }
+        if (!r->all) {
+            if (d->lo > d->hi || !dep_hit(v, d))
+                continue;
+        }
+        dep_clear(d, 0x0F);
+        if (first < VGA_VRAM_SIZE) {
+            dep_add(d, (uint32_t)first);
+            dep_add(d, last < VGA_VRAM_SIZE ? (uint32_t)last : VGA_VRAM_SIZE - 1);
+        }
+        if (!have_lut) {
+            for (unsigned i = 0; i < 256; i++)
+                lut[i] = dac_rgb(v, bpp == 4 ? attr_palette(v, i) : i);
+            have_lut = true;
+        }
         uint32_t *out = v->fb + (size_t)y * w;
+        drawn(r, (int)y);
         if (bpp == 4) {
             /* one plane byte holds 8 pixels; a line is pitch/4 plane bytes */
             uint64_t row = (uint64_t)(y0 + y) * (pitch / 4);
@@ -334,14 +467,30 @@ static void render_vbe(struct vga *v)
             }
             continue;
         }
-        uint64_t row = (uint64_t)(y0 + y) * pitch + (uint64_t)x0 * bytespp;
         for (unsigned x = 0; x < w; x++) {
-            uint64_t a = row + (uint64_t)x * bytespp;
+            uint64_t a = first + (uint64_t)x * bytespp;
             out[x] = a >= VGA_VRAM_SIZE ? 0 : vbe_pixel(v, lut, (uint32_t)a, bpp, x);
         }
     }
 }
 
+/* forget the memory writes a render has taken in */
+static void clear_mem_dirty(struct vga *v)
+{
+    if (v->mem_dirty_lo <= v->mem_dirty_hi)
+        memset(&v->mem_dirty[v->mem_dirty_lo], 0, v->mem_dirty_hi - v->mem_dirty_lo + 1);
+    v->mem_dirty_lo = UINT32_MAX;
+    v->mem_dirty_hi = 0;
+}
+
+/* Drawing is incremental: registers and the DAC changing (to a new value)
+ * redraw everything; a video memory write redraws the image lines that were
+ * drawn from the 256 bytes around it (each line remembers the span of video
+ * memory it read, see struct vga_line_dep); in text modes a font write
+ * redraws everything, a cursor move or cursor blink only the rows of its old
+ * and new position, and an attribute blink phase only the lines that show
+ * blinking characters.  With nothing changed, a call costs the timing
+ * computation and a few comparisons. */
 void vga_render(struct vga *v, struct vga_frame *out)
 {
     struct vga_timing t;
@@ -375,23 +524,46 @@ void vga_render(struct vga *v, struct vga_frame *out)
             blink = s.cursor_on | s.blink_on << 1;
     }
 
-    bool changed = v->dirty || blink != v->last_blink || w != v->fb_w || h != v->fb_h || !v->fb;
-    if (changed && fb_size(v, w, h)) {
-        if (s.kind == RK_VBE)
-            render_vbe(v);
-        else if (s.kind == RK_BLANK)
-            memset(v->fb, 0, (size_t)w * (size_t)h * sizeof *v->fb);
-        else
-            render_vga(v, &s);
+    struct redraw r = {.y0 = h, .y1 = 0};
+    bool mem = v->mem_dirty_lo <= v->mem_dirty_hi;
+    r.all = v->dirty || w != v->fb_w || h != v->fb_h || !v->fb || (int)s.kind != v->last_kind;
+    if (s.kind == RK_TEXT && !r.all) {
+        int phases = blink ^ v->last_blink;
+        r.cursor = v->cursor_dirty || (phases & 1);
+        r.blink = phases & 2;
+        if (mem && font_written(v, &s))
+            r.all = true;
+    }
+    if ((r.all || r.cursor || r.blink || mem) && (!r.all || fb_size(v, w, h))) {
+        if (s.kind == RK_VBE) {
+            render_vbe(v, &r);
+        } else if (s.kind == RK_BLANK) {
+            if (r.all) {
+                memset(v->fb, 0, (size_t)w * (size_t)h * sizeof *v->fb);
+                for (int y = 0; y < h; y++)
+                    dep_clear(&v->deps[y], 0);
+                r.y0 = 0;
+                r.y1 = h;
+            }
+        } else {
+            render_vga(v, &s, &r);
+        }
+        if (r.all) { /* the whole frame, even where a short mode drew no line */
+            r.y0 = 0;
+            r.y1 = h;
+        }
+        clear_mem_dirty(v);
         v->dirty = false;
+        v->cursor_dirty = false;
         v->last_blink = blink;
+        v->last_kind = (int)s.kind;
     }
     out->pixels = v->fb;
     out->width = v->fb_w;
     out->height = v->fb_h;
-    out->dirty = changed;
-    out->dirty_y0 = 0;
-    out->dirty_y1 = changed ? v->fb_h : 0;
+    out->dirty = r.y0 < r.y1;
+    out->dirty_y0 = out->dirty ? r.y0 : 0;
+    out->dirty_y1 = out->dirty ? r.y1 : 0;
 }
 
 uint64_t vga_frame_period_ns(struct vga *v)

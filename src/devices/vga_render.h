@@ -34,6 +34,19 @@ enum {
 #define DISPI_ID0         0xB0C0
 #define DISPI_ID5         0xB0C5
 
+#define VGA_DIRTY_SHIFT 8 /* dirty tracking granularity: 256 bytes of vram */
+#define VGA_DIRTY_UNIT  (1u << VGA_DIRTY_SHIFT)
+
+/* what one image line was drawn from: vram units [lo, hi] (lo > hi: none),
+ * the planes it read there, and whether the blink phases show in it */
+struct vga_line_dep {
+    uint32_t lo, hi;
+    uint8_t planes;
+    uint8_t flags; /* VGA_LINE_CURSOR, VGA_LINE_BLINK */
+};
+#define VGA_LINE_CURSOR 0x01 /* the text cursor's scan lines cross it */
+#define VGA_LINE_BLINK  0x02 /* blinking characters that differ between phases */
+
 /* one claimed range of VGA ports: the bus hands us offsets from base */
 struct vga_io_window {
     struct vga *vga;
@@ -57,8 +70,18 @@ struct vga {
     uint32_t *fb;
     size_t fb_cap;
     int fb_w, fb_h;
-    bool dirty;     /* registers or memory written since the last render */
-    int last_blink; /* blink phases the last text render used, -1 = none */
+    struct vga_line_dep *deps; /* per image line of fb */
+    size_t deps_cap;
+    int last_kind;
+    bool dirty;        /* a register the picture depends on changed: redraw it all */
+    bool cursor_dirty; /* the cursor's shape or position changed */
+    int last_blink;    /* blink phases the last text render used, -1 = none */
+    /* video memory written since the last render: units [mem_dirty_lo,
+     * mem_dirty_hi] may have marks (lo > hi: none); each unit is
+     * VGA_DIRTY_UNIT bytes of vram, its bit p set when a byte of plane p
+     * (vram[4n + p]) in it was written */
+    uint32_t mem_dirty_lo, mem_dirty_hi;
+    uint8_t mem_dirty[VGA_VRAM_SIZE / VGA_DIRTY_UNIT];
 
     /* saved state (vga_vmstate) */
     uint8_t misc, feature, vga_enable;
@@ -85,6 +108,18 @@ struct vga_timing {
 };
 
 void vga_get_timing(const struct vga *v, struct vga_timing *t);
+
+/* the memory-write paths: vram byte addr (of plane addr & 3 in planar
+ * terms) changed in the planes set in planes */
+static inline void vga_mark_vram(struct vga *v, uint32_t addr, uint8_t planes)
+{
+    uint32_t u = addr >> VGA_DIRTY_SHIFT;
+    v->mem_dirty[u] |= planes;
+    if (u < v->mem_dirty_lo)
+        v->mem_dirty_lo = u;
+    if (u > v->mem_dirty_hi)
+        v->mem_dirty_hi = u;
+}
 
 static inline bool vga_dispi_enabled(const struct vga *v)
 {
