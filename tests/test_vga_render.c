@@ -23,6 +23,8 @@ static uint8_t glyph_row(unsigned c, unsigned r)
         return r == 7 ? 0xFF : 0x00;
     if (c == 'B')
         return 0x81;
+    if (c == 0xB0 || c == 0xC0 || c == 0xDF || c == 0xE0) /* solid: the ninth dot shows */
+        return 0xFF;
     return 0;
 }
 
@@ -348,6 +350,253 @@ START_TEST(test_render_blank_when_pas_clear)
 }
 END_TEST
 
+/* ---- more text features ---- */
+
+START_TEST(test_render_text_8dot_and_panning)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    text_cell(0, 0, 'B', 0x1E); /* 81h: dots 0 and 7 */
+    text_cell(0, 1, 'B', 0x1E);
+    uint32_t fg = dac_color(0x3E), bg = dac_color(0x01);
+    struct vga_frame f = render(); /* AR13 = 8: no panning in 9-dot cells */
+    ck_assert_uint_eq(px(&f, 0, 0), fg);
+    ck_assert_uint_eq(px(&f, 7, 0), fg);
+    ck_assert_uint_eq(px(&f, 8, 0), bg); /* the ninth dot */
+    ck_assert_uint_eq(px(&f, 9, 0), fg);
+    /* 9-dot cells: AR13 = 0 shifts by 1 dot, 7 by 8 (FreeVGA, Horizontal
+     * Pixel Panning Register) */
+    ar_w(0x13, 0);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), bg);
+    ck_assert_uint_eq(px(&f, 6, 0), fg);
+    ck_assert_uint_eq(px(&f, 7, 0), bg);
+    ck_assert_uint_eq(px(&f, 8, 0), fg);
+    ar_w(0x13, 7);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), bg);
+    ck_assert_uint_eq(px(&f, 1, 0), fg);
+    /* 8-dot cells (SR01 bit 0): 640 wide, AR13 = 3 shifts by 3 */
+    sr_w(1, 0x01);
+    ar_w(0x13, 0);
+    f = render();
+    ck_assert_int_eq(f.width, 640);
+    ck_assert_uint_eq(px(&f, 7, 0), fg);
+    ck_assert_uint_eq(px(&f, 8, 0), fg);
+    ck_assert_uint_eq(px(&f, 9, 0), bg);
+    ar_w(0x13, 3);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), bg);
+    ck_assert_uint_eq(px(&f, 4, 0), fg);
+    ck_assert_uint_eq(px(&f, 5, 0), fg);
+    ck_assert_uint_eq(px(&f, 6, 0), bg);
+}
+END_TEST
+
+/* SR03 picks two of the eight 8 KB character maps in plane 2: map A for
+ * attribute bit 3 set, map B for it clear (FreeVGA, Character Map Select
+ * Register): 512 characters on screen */
+START_TEST(test_render_text_512_characters)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16); /* map 0: 'A' = 0F/F0 rows */
+    sr_w(2, 0x04);    /* map 1 (16 KB) and map 4 (8 KB): 'A' solid / 'A' = 3Ch */
+    sr_w(4, 0x07);
+    gr_w(4, 0x02);
+    gr_w(5, 0x00);
+    gr_w(6, 0x04);
+    for (unsigned r = 0; r < 16; r++) {
+        mem_w(0xA0000 + 0x4000 + 'A' * 32 + r, 0xFF);
+        mem_w(0xA0000 + 0x2000 + 'A' * 32 + r, 0x3C);
+    }
+    sr_w(2, 0x03);
+    sr_w(4, 0x02);
+    gr_w(4, 0x00);
+    gr_w(5, 0x10);
+    gr_w(6, 0x0E);
+    text_cell(0, 0, 'A', 0x1E); /* bit 3 set: map A */
+    text_cell(0, 1, 'A', 0x16); /* bit 3 clear: map B */
+    sr_w(3, 0x04);              /* A = map 1, B = map 0 */
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x3E));     /* solid */
+    ck_assert_uint_eq(px(&f, 9 + 0, 0), dac_color(0x01)); /* 0Fh row */
+    ck_assert_uint_eq(px(&f, 9 + 4, 0), dac_color(0x14)); /* colour 6 -> palette 14h */
+    sr_w(3, 0x20);                                        /* A = map 4 (SR03 bit 5), B = map 0 */
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x01));
+    ck_assert_uint_eq(px(&f, 2, 0), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 6, 0), dac_color(0x01));
+    sr_w(3, 0x01); /* A = map 0, B = map 1 */
+    f = render();
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x01));
+    ck_assert_uint_eq(px(&f, 4, 0), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 9 + 0, 0), dac_color(0x14));
+}
+END_TEST
+
+START_TEST(test_render_text_cursor_skew_and_line_graphics)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    text_cell(1, 1, ' ', 0x1E);
+    text_cell(1, 2, ' ', 0x1E);
+    cr_w(0x0E, 0x00);
+    cr_w(0x0F, 81);   /* row 1, column 1 */
+    cr_w(0x0B, 0x2E); /* skew 1: the cursor shows one character later */
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 9 + 3, 16 + 13), dac_color(0x01));
+    ck_assert_uint_eq(px(&f, 18 + 3, 16 + 13), dac_color(0x3E));
+
+    /* the ninth dot repeats the eighth for C0h-DFh only (AR10 bit 2) */
+    static const uint8_t chars[4] = {0xB0, 0xC0, 0xDF, 0xE0};
+    for (unsigned i = 0; i < 4; i++)
+        text_cell(3, i, chars[i], 0x1E);
+    f = render();
+    ck_assert_uint_eq(px(&f, 0 * 9 + 7, 3 * 16), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 0 * 9 + 8, 3 * 16), dac_color(0x01));
+    ck_assert_uint_eq(px(&f, 1 * 9 + 8, 3 * 16), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 2 * 9 + 8, 3 * 16), dac_color(0x3E));
+    ck_assert_uint_eq(px(&f, 3 * 9 + 8, 3 * 16), dac_color(0x01));
+    ar_w(0x10, 0x08); /* line graphics off */
+    f = render();
+    ck_assert_uint_eq(px(&f, 1 * 9 + 8, 3 * 16), dac_color(0x01));
+}
+END_TEST
+
+START_TEST(test_render_text_start_offset_split)
+{
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    text_cell(0, 0, 'B', 0x1E);
+    text_cell(2, 0, 'B', 0x4E);
+    text_cell(5, 0, 'B', 0x2E);
+    /* start address 400 = row 5 on top */
+    cr_w(0x0C, 400 >> 8);
+    cr_w(0x0D, 400 & 0xFF);
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x02));
+    /* split: scan lines after 199 restart at address 0 (line compare bits
+     * 8 and 9 in CR07 bit 4 and CR09 bit 6 cleared) */
+    cr_w(0x18, 199);
+    cr_w(0x07, 0x0F);
+    cr_w(0x09, 0x0F);
+    f = render();
+    ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x02));
+    ck_assert_uint_eq(px(&f, 1, 199), dac_color(0x00)); /* row 12 + 5 = 17: blank */
+    ck_assert_uint_eq(px(&f, 1, 200), dac_color(0x01));
+    /* offset 50h: a row is 160 characters, so image row 1 is memory row 2 */
+    cr_w(0x0C, 0);
+    cr_w(0x0D, 0);
+    cr_w(0x13, 0x50);
+    f = render();
+    ck_assert_uint_eq(px(&f, 1, 16), dac_color(0x04));
+}
+END_TEST
+
+/* ---- more graphics modes ---- */
+
+/* mode 0Dh (IBM BIOS values): 320x200x16, dot clock halved, every line
+ * scanned twice (CR09 bit 7) */
+static const struct mode_regs mode0d = {
+    0x63,
+    {0x03, 0x09, 0x0F, 0x00, 0x06},
+    {0x2D, 0x27, 0x28, 0x90, 0x2B, 0x80, 0xBF, 0x1F, 0x00, 0xC0, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x9C, 0x8E, 0x8F, 0x14, 0x00, 0x96, 0xB9, 0xE3, 0xFF},
+    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0F, 0xFF},
+    {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11, 0x12,
+     0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x0F, 0x00, 0x00},
+};
+
+START_TEST(test_render_mode0d_double_scan)
+{
+    set_mode(&mode0d);
+    dac_fill();
+    sr_w(2, 0x05);                        /* planes 0 and 2: colour 5 */
+    mem_w(0xA0000 + 199 * 40 + 39, 0x80); /* last line, pixel 312 */
+    sr_w(2, 0x08);                        /* plane 3: colour 8 -> palette 10h */
+    mem_w(0xA0000 + 1 * 40 + 0, 0x01);    /* line 1, pixel 7 */
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 320);
+    ck_assert_int_eq(f.height, 200);
+    ck_assert_uint_eq(px(&f, 312, 199), dac_color(0x05));
+    ck_assert_uint_eq(px(&f, 313, 199), dac_color(0x00));
+    ck_assert_uint_eq(px(&f, 7, 1), dac_color(0x10));
+    ck_assert_uint_eq(px(&f, 7, 0), dac_color(0x00));
+    int w, h;
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 640);
+    ck_assert_int_eq(h, 400);
+    /* without double scanning the same CRTC shows 400 lines */
+    cr_w(0x09, 0x40);
+    f = render();
+    ck_assert_int_eq(f.height, 400);
+    ck_assert_uint_eq(px(&f, 7, 1), dac_color(0x10));
+}
+END_TEST
+
+/* mode X at 360x480: the 28 MHz clock and 90 characters a line (Abrash,
+ * Graphics Programming Black Book, chapter 47's mode table) */
+START_TEST(test_render_mode_x_360x480)
+{
+    set_mode(&mode13);
+    sr_w(4, 0x06);
+    cr_w(0x14, 0x00);
+    cr_w(0x17, 0xE3);
+    out8(0x3C2, 0xE7);
+    cr_w(0x11, 0x2C);
+    static const uint8_t v[][2] = {{0x00, 0x6B}, {0x01, 0x59}, {0x02, 0x5A}, {0x03, 0x8E}, {0x04, 0x5E},
+                                   {0x05, 0x8A}, {0x06, 0x0D}, {0x07, 0x3E}, {0x09, 0x40}, {0x10, 0xEA},
+                                   {0x11, 0xAC}, {0x12, 0xDF}, {0x13, 0x2D}, {0x15, 0xE7}, {0x16, 0x06}};
+    for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++)
+        cr_w(v[i][0], v[i][1]);
+    dac_fill();
+    sr_w(2, 0x08); /* plane 3: pixels 3, 7, ... */
+    mem_w(0xA0000 + 479 * 90 + 89, 0x33);
+    sr_w(2, 0x02);
+    mem_w(0xA0000 + 0, 0x21);
+    struct vga_frame f = render();
+    ck_assert_int_eq(f.width, 360);
+    ck_assert_int_eq(f.height, 480);
+    ck_assert_uint_eq(px(&f, 359, 479), dac_color(0x33));
+    ck_assert_uint_eq(px(&f, 358, 479), dac_color(0x00));
+    ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x21));
+    ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x00));
+    int w, h;
+    vga_display_size(vga, false, &w, &h);
+    ck_assert_int_eq(w, 720);
+    ck_assert_int_eq(h, 480);
+    /* 28.322 MHz, (6Bh + 5) x 8 = 896 dots x (20Dh + 2) = 527 lines: 59.98 Hz */
+    ck_assert_uint_eq(vga_frame_period_ns(vga), (896ull * NS_PER_SEC / 28322000) * 527);
+}
+END_TEST
+
+/* VBE 8 bpp with the 8-bit DAC (DISPI ENABLE bit 5) */
+START_TEST(test_render_vbe8_8bit_dac)
+{
+    map_lfb();
+    dispi_w(1, 640);
+    dispi_w(2, 480);
+    dispi_w(3, 8);
+    dispi_w(4, 0x61);
+    dac_set(5, 0x80, 0x41, 0xC3);
+    bus_write(bus, BUS_MEM, LFB_ADDR + 479 * 640 + 639, 5, 1);
+    struct vga_frame f = render();
+    ck_assert_uint_eq(px(&f, 639, 479), 0x8041C3);
+    /* virtual width 1024 and x/y offset */
+    dispi_w(6, 1024);
+    bus_write(bus, BUS_MEM, LFB_ADDR + 20 * 1024 + 700, 5, 1);
+    dispi_w(8, 100);
+    dispi_w(9, 10);
+    f = render();
+    ck_assert_uint_eq(px(&f, 600, 10), 0x8041C3);
+    ck_assert_uint_eq(px(&f, 599, 10), 0x000000);
+}
+END_TEST
+
 /* ---- dirty tracking ---- */
 
 static void ck_rows(const struct vga_frame *f, int y0, int y1)
@@ -612,6 +861,13 @@ static Suite *vga_render_suite(void)
     tcase_add_test(draw, test_render_cga4);
     tcase_add_test(draw, test_render_cga2);
     tcase_add_test(draw, test_render_blank_when_pas_clear);
+    tcase_add_test(draw, test_render_text_8dot_and_panning);
+    tcase_add_test(draw, test_render_text_512_characters);
+    tcase_add_test(draw, test_render_text_cursor_skew_and_line_graphics);
+    tcase_add_test(draw, test_render_text_start_offset_split);
+    tcase_add_test(draw, test_render_mode0d_double_scan);
+    tcase_add_test(draw, test_render_mode_x_360x480);
+    tcase_add_test(draw, test_render_vbe8_8bit_dac);
     suite_add_tcase(s, draw);
 
     TCase *api = tcase_create("front end");

@@ -128,7 +128,12 @@ static void setup_scan(const struct vga *v, struct scan *s, uint64_t frame)
         uint8_t sel = v->sr[3];
         s->font_a = font_base((sel >> 2 & 3) | (sel >> 3 & 4));
         s->font_b = font_base((sel & 3) | (sel >> 2 & 4));
-        /* cursor blinks every 16 frames, characters every 32 (FreeVGA, CRTC) */
+        /* Fixed rates derived from the vertical sync: the cursor is on for 8
+         * frames and off for 8 (a 16-frame period), blinking characters
+         * show for 16 frames and hide for 16 (32 frames) - IBM VGA
+         * Technical Reference, CRT controller cursor and attribute mode
+         * control (blink enable); FreeVGA, "Manipulating the Text-mode
+         * Cursor: Blink Rate".  At 70 Hz: 4.4 and 2.2 blinks a second. */
         s->cursor_on = !(frame & 8);
         s->blink_on = !(frame & 16);
     } else if (v->gr[5] & 0x40) {
