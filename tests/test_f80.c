@@ -8,9 +8,15 @@
  *    represented, every precision and rounding control, some runs with
  *    exceptions unmasked; results, the six exception flags and the
  *    condition codes must agree bit for bit.  Elsewhere it is a counted
- *    skip.  F80_DIFF_CASES and F80_DIFF_SEED in the environment override the
- *    case count and the seed. */
+ *    skip;
+ *  - the same against the domain of the inline fast paths (f80_fast.h):
+ *    normal operands at round-to-nearest, 64-bit precision.
+ * Built twice: test_f80, and test_f80_portable with F80_PORTABLE (the fast
+ * paths without __int128 and compiler builtins).  F80_DIFF_CASES and F80_DIFF_SEED in the environment
+ * override the case count and the seed. */
 #include "cpu/f80.h"
+
+#include "cpu/f80_fast.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -1086,6 +1092,108 @@ START_TEST(test_differential_host)
 }
 END_TEST
 
+#ifdef HAVE_HOST_X87
+/* a normal operand for the fast paths: mostly near 1.0, some at the ends
+ * of the exponent range; ref (may be NULL) is the other operand */
+static f80 rand_fast_operand(struct rng *r, const f80 *ref)
+{
+    uint16_t sign = below(r, 2) ? 0x8000 : 0;
+    uint64_t m = rand_mant(r) | J_BIT;
+    if (!ref) {
+        switch (below(r, 8)) {
+        case 0:
+            return F(sign | (uint16_t)(1 + below(r, 80)), m);
+        case 1:
+            return F(sign | (uint16_t)(0x7FFE - below(r, 80)), m);
+        default:
+            return F(sign | (uint16_t)(0x3FFF - 100 + below(r, 200)), m);
+        }
+    }
+    uint16_t rexp = f80_exp(*ref);
+    switch (below(r, 8)) {
+    case 0: /* cancellation: the same magnitude, or a few units away */
+        return F(sign | rexp, ref->mant);
+    case 1:
+        return F(sign | rexp, (ref->mant + below(r, 16) - 8) | J_BIT);
+    case 2: /* one exponent apart: the last bits cancel */
+        return F(sign | (uint16_t)((rexp + below(r, 3) - 1) & 0x7FFF), ~ref->mant | J_BIT);
+    case 3: /* a product near the ends of the range */
+    {
+        int32_t x = below(r, 2) ? 0x7FFE + 0x3FFF - rexp : 0x3FFF + 1 - rexp;
+        x += (int32_t)below(r, 6) - 3;
+        return F(sign | (uint16_t)(x < 1 ? 1 : x > 0x7FFE ? 0x7FFE : x), m);
+    }
+    case 4: /* zero, for the compares (the general path for the others) */
+        return F(sign, 0);
+    default: /* close exponents, up to just past the fast add's reach */
+    {
+        int32_t x = rexp + (int32_t)below(r, 140) - 70;
+        return F(sign | (uint16_t)(x < 1 ? 1 : x > 0x7FFE ? 0x7FFE : x), m);
+    }
+    }
+}
+#endif
+
+/* the domain of f80_fast.h: f80_add/sub/mul/compare try those paths first,
+ * so every case here is checked against the host x87, and most must have
+ * been taken by a fast path */
+START_TEST(test_fast_paths_host)
+{
+#ifdef HAVE_HOST_X87
+    static const enum op ops[] = {OP_ADD, OP_SUB, OP_SUBR, OP_MUL, OP_COM, OP_UCOM};
+    unsigned long n = 1000000, fast = 0, bad = 0;
+    struct rng r = {0xFA57F80ull};
+    for (unsigned long i = 0; i < n; i++) {
+        struct tcase t;
+        struct out h, c;
+        memset(&t, 0, sizeof t);
+        t.op = ops[below(&r, 6)];
+        t.a = rand_fast_operand(&r, NULL);
+        t.b = rand_fast_operand(&r, &t.a);
+        if (below(&r, 2)) {
+            f80 x = t.a;
+            t.a = t.b;
+            t.b = x;
+        }
+        t.cw = below(&r, 8) ? 0x037F : 0x035F; /* sometimes PE unmasked */
+        f80 fr;
+        uint16_t fl;
+        enum f80_relation rel;
+        switch (t.op) {
+        case OP_ADD:
+        case OP_SUB:
+            fast += f80_fast_add(t.a, t.b, t.op == OP_SUB, &fr, &fl);
+            break;
+        case OP_SUBR:
+            fast += f80_fast_add(t.b, t.a, true, &fr, &fl);
+            break;
+        case OP_MUL:
+            fast += f80_fast_mul(t.a, t.b, &fr, &fl);
+            break;
+        default:
+            fast += f80_fast_compare(t.a, t.b, &rel);
+            break;
+        }
+        host_case(&t, &h);
+        core_case(&t, &c);
+        if (!results_match(t.op, &h, &c, t.cw) && bad++ < 20)
+            print_mismatch(&t, &h, &c);
+    }
+    printf("f80 fast paths: %lu cases, %lu by a fast path, %lu mismatches (%s)\n", n, fast, bad,
+#ifdef F80_FAST_INT128
+           "__int128"
+#else
+           "portable"
+#endif
+    );
+    ck_assert_msg(bad == 0, "%lu mismatches against the host x87", bad);
+    ck_assert_msg(fast > n / 2, "only %lu of %lu cases took a fast path", fast, n);
+#else
+    printf("SKIP test_fast_paths_host: the host is not x86, there is no x87 to compare with\n");
+#endif
+}
+END_TEST
+
 static Suite *f80_suite(void)
 {
     Suite *s = suite_create("f80");
@@ -1105,6 +1213,7 @@ static Suite *f80_suite(void)
     tcase_set_timeout(diff, 120);
     tcase_add_test(diff, test_golden_digest);
     tcase_add_test(diff, test_differential_host); /* prints SKIP and passes on other hosts */
+    tcase_add_test(diff, test_fast_paths_host);
     suite_add_tcase(s, diff);
     return s;
 }

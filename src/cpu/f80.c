@@ -12,6 +12,8 @@
  * special cases of FSCALE, FXTRACT, FPREM, FPREM1, FIST, FBSTP. */
 #include "cpu/f80.h"
 
+#include "cpu/f80_fast.h"
+
 #define BIAS       16383
 #define INT_BIT    0x8000000000000000ull
 #define QUIET_BIT  0x4000000000000000ull
@@ -480,11 +482,23 @@ static f80 add_signed(f80 a, f80 b, bool negate_b, struct f80_env *e)
 
 f80 f80_add(f80 a, f80 b, struct f80_env *e)
 {
+    f80 r;
+    uint16_t fl;
+    if (f80_fast_env(e) && f80_fast_add(a, b, false, &r, &fl)) {
+        e->flags |= fl;
+        return r;
+    }
     return add_signed(a, b, false, e);
 }
 
 f80 f80_sub(f80 a, f80 b, struct f80_env *e)
 {
+    f80 r;
+    uint16_t fl;
+    if (f80_fast_env(e) && f80_fast_add(a, b, true, &r, &fl)) {
+        e->flags |= fl;
+        return r;
+    }
     return add_signed(a, b, true, e);
 }
 
@@ -492,8 +506,13 @@ f80 f80_sub(f80 a, f80 b, struct f80_env *e)
 
 f80 f80_mul(f80 a, f80 b, struct f80_env *e)
 {
-    enum kind ka = kind_of(a), kb = kind_of(b);
     f80 r;
+    uint16_t fl;
+    if (f80_fast_env(e) && f80_fast_mul(a, b, &r, &fl)) {
+        e->flags |= fl;
+        return r;
+    }
+    enum kind ka = kind_of(a), kb = kind_of(b);
     if (binary_specials(a, ka, b, kb, e, &r))
         return r;
     bool sign = f80_sign(a) ^ f80_sign(b);
@@ -1011,6 +1030,9 @@ f80 f80_prem(f80 a, f80 b, struct f80_env *e, unsigned *quotient_bits, bool *com
 
 enum f80_relation f80_compare(f80 a, f80 b, bool quiet, struct f80_env *e)
 {
+    enum f80_relation rel;
+    if (f80_fast_compare(a, b, &rel))
+        return rel;
     enum kind ka = kind_of(a), kb = kind_of(b);
     if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED || ka == K_SNAN || kb == K_SNAN) {
         e->flags |= F80_IE;

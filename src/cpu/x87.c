@@ -16,7 +16,16 @@
  * computed from the register contents when stored. */
 #include "cpu/x87.h"
 
+#include "cpu/f80_fast.h"
 #include "cpu/fptrans.h"
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE      __attribute__((noinline))
+#else
+#define ALWAYS_INLINE inline
+#define NOINLINE
+#endif
 
 #define CW_IM    0x0001
 #define J_BIT    0x8000000000000000ull
@@ -360,102 +369,9 @@ static f80 load_operand(struct cpu *cpu, const struct op *op, unsigned t, uint32
 
 /* ---- arithmetic ------------------------------------------------------------- */
 
-#ifdef __SIZEOF_INT128__
-typedef unsigned __int128 u128;
-
-static inline bool normal(f80 v)
+/* the general path of the two-operand arithmetic */
+static f80 arith_slow(unsigned kind, f80 a, f80 b, struct f80_env *e)
 {
-    return ((unsigned)(v.se + 1) & 0x7FFF) > 1 && (v.mant >> 63);
-}
-
-/* The hot case of FADD/FSUB/FSUBR/FMUL: two normal operands, round to
- * nearest with 64-bit precision (what FNINIT sets), a normal result.  The
- * same bits and flags as f80.c's general path, which handles everything
- * else (the x87 oracle checks both); false: take the general path. */
-static inline bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *flags)
-{
-    if (!normal(a) || !normal(b))
-        return false;
-    int32_t ea = a.se & 0x7FFF, eb = b.se & 0x7FFF, exp;
-    bool sign;
-    u128 m; /* the exact result with its leading one at bit 126, sticky in bit 0 */
-    if (kind == K_MUL) {
-        m = (u128)a.mant * b.mant; /* [2^126, 2^128) */
-        exp = ea + eb - 16383;
-        sign = ((a.se ^ b.se) >> 15) != 0;
-        if (m >> 127) {
-            m = (m >> 1) | (m & 1);
-            exp++;
-        }
-    } else {
-        bool sa = a.se >> 15, sb = (b.se >> 15) != 0;
-        if (kind == K_SUB)
-            sb = !sb;
-        else if (kind == K_SUBR)
-            sa = !sa;
-        /* a is the larger magnitude */
-        if (eb > ea || (eb == ea && b.mant > a.mant)) {
-            f80 t = a;
-            a = b;
-            b = t;
-            bool ts = sa;
-            sa = sb;
-            sb = ts;
-            int32_t te = ea;
-            ea = eb;
-            eb = te;
-        }
-        int32_t d = ea - eb;
-        u128 ma = (u128)a.mant << 63, mb = (u128)b.mant << 63;
-        if (d > 126)
-            mb = 1;
-        else if (d)
-            mb = (mb >> d) | ((mb & (((u128)1 << d) - 1)) != 0);
-        exp = ea;
-        sign = sa;
-        if (sa == sb) {
-            m = ma + mb;
-            if (m >> 127) {
-                m = (m >> 1) | (m & 1);
-                exp++;
-            }
-        } else {
-            m = ma - mb;
-            if (m == 0)
-                return false; /* an exact zero: its sign is the general path's */
-            while (!(m >> 126)) {
-                m <<= 1;
-                exp--;
-            }
-        }
-    }
-    uint64_t hi = (uint64_t)(m >> 63), lo = (uint64_t)m & 0x7FFFFFFFFFFFFFFFull;
-    const uint64_t half = 1ull << 62;
-    bool up = lo > half || (lo == half && (hi & 1));
-    if (up && ++hi == 0) {
-        hi = 1ull << 63;
-        exp++;
-    }
-    if (exp < 1 || exp > 0x7FFE)
-        return false;
-    *r = f80_make(sign, (uint16_t)exp, hi);
-    *flags = lo ? (uint16_t)(F80_PE | (up ? F80_C1 : 0)) : 0;
-    return true;
-}
-#endif
-
-static f80 arith(unsigned kind, f80 a, f80 b, struct f80_env *e)
-{
-#ifdef __SIZEOF_INT128__
-    if (kind <= K_SUBR && kind != K_COM && kind != K_COMP && e->rc == F80_RC_NEAREST && e->pc == F80_PC_64) {
-        f80 r;
-        uint16_t fl;
-        if (fast_arith(kind, a, b, &r, &fl)) {
-            e->flags |= fl;
-            return r;
-        }
-    }
-#endif
     switch (kind) {
     case K_ADD:
         return f80_add(a, b, e);
@@ -470,6 +386,27 @@ static f80 arith(unsigned kind, f80 a, f80 b, struct f80_env *e)
     default:
         return f80_div(b, a, e);
     }
+}
+
+/* FADD/FSUB/FSUBR/FMUL with a memory operand: the fast path first */
+static f80 arith(unsigned kind, f80 a, f80 b, struct f80_env *e)
+{
+    f80 r;
+    uint16_t fl;
+    bool done = false;
+    if (f80_fast_env(e)) {
+        if (kind == K_MUL)
+            done = f80_fast_mul(a, b, &r, &fl);
+        else if (kind == K_ADD || kind == K_SUB)
+            done = f80_fast_add(a, b, kind == K_SUB, &r, &fl);
+        else if (kind == K_SUBR)
+            done = f80_fast_add(b, a, true, &r, &fl);
+    }
+    if (done) {
+        e->flags |= fl;
+        return r;
+    }
+    return arith_slow(kind, a, b, e);
 }
 
 static bool nan_or_unsupported(f80 v)
@@ -557,9 +494,13 @@ static const struct op *farith_m(struct cpu *cpu, const struct op *op)
 }
 
 /* register forms: D8 (ST0 = ST0 op ST(i)), DC (ST(i) = ST(i) op ST0), DE
- * (the same, then pop); sub = kind, imm bit 0 = the destination is ST(i),
- * bit 1 = pop */
-static const struct op *farith_r(struct cpu *cpu, const struct op *op)
+ * (the same, then pop); sub = kind, imm = form: bit 0 = the destination is
+ * ST(i), bit 1 = pop.  FADD, FMUL, FSUB and FSUBR have a handler per form
+ * (fadd_st0_sti...) that does the common case inline and leaves
+ * everything else to this one. */
+enum { FORM_ST0 = 0, FORM_STI = 1, FORM_STI_POP = 3 };
+
+static NOINLINE const struct op *farith_r(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -575,13 +516,119 @@ static const struct op *farith_r(struct cpu *cpu, const struct op *op)
         return op + 1;
     }
     struct f80_env e = f->env;
-    f80 r = arith(op->sub, *st(f, d), *st(f, d == 0 ? i : 0), &e);
+    f80 r = arith_slow(op->sub, *st(f, d), *st(f, d == 0 ? i : 0), &e);
     if (commit_reg(f, e.flags)) {
         st_write(f, d, r);
         if (op->imm & 2)
             fpu_pop(f);
     }
     return op + 1;
+}
+
+/* nothing to wait for or fault on: no CR0.EM/TS, no pending exception */
+static inline bool x87_ready(const struct cpu *cpu)
+{
+    return !((cpu->cr0 & (CR0_EM | CR0_TS)) | (cpu->fpu.sw & SW_ES));
+}
+
+/* the fast path's result: PE and C1 at most, stored whatever the masks */
+static inline void commit_fast(struct fpu *f, uint16_t fl)
+{
+    f->sw = (uint16_t)((f->sw & ~SW_C1) | fl);
+    if (unlikely(fl & f->env.unmasked))
+        f->sw |= SW_ES | SW_B;
+}
+
+static ALWAYS_INLINE const struct op *farith_r_form(struct cpu *cpu, const struct op *op, unsigned kind,
+                                                    unsigned form)
+{
+    struct fpu *f = &cpu->fpu;
+    unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
+    unsigned pd = (form & 1) ? pi : p0, ps = (form & 1) ? p0 : pi;
+    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) && f80_fast_env(&f->env))) {
+        f80 a = f->st[pd], b = f->st[ps], r;
+        uint16_t fl;
+        bool done;
+        if (kind == K_MUL)
+            done = f80_fast_mul(a, b, &r, &fl);
+        else if (kind == K_SUBR)
+            done = f80_fast_add(b, a, true, &r, &fl);
+        else
+            done = f80_fast_add(a, b, kind == K_SUB, &r, &fl);
+        if (likely(done)) {
+            note_insn(cpu, op);
+            commit_fast(f, fl);
+            f80_put(&f->st[pd], r);
+            if (form & 2)
+                fpu_pop(f);
+            return op + 1;
+        }
+    }
+    return farith_r(cpu, op);
+}
+
+static const struct op *fadd_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_ADD, FORM_ST0);
+}
+static const struct op *fadd_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_ADD, FORM_STI);
+}
+static const struct op *faddp_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_ADD, FORM_STI_POP);
+}
+static const struct op *fmul_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_MUL, FORM_ST0);
+}
+static const struct op *fmul_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_MUL, FORM_STI);
+}
+static const struct op *fmulp_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_MUL, FORM_STI_POP);
+}
+static const struct op *fsub_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUB, FORM_ST0);
+}
+static const struct op *fsub_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUB, FORM_STI);
+}
+static const struct op *fsubp_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUB, FORM_STI_POP);
+}
+static const struct op *fsubr_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUBR, FORM_ST0);
+}
+static const struct op *fsubr_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUBR, FORM_STI);
+}
+static const struct op *fsubrp_sti_st0(struct cpu *cpu, const struct op *op)
+{
+    return farith_r_form(cpu, op, K_SUBR, FORM_STI_POP);
+}
+
+/* the handler for kind (K_*, after the DC/DE FSUB/FSUBR swap) in form */
+static op_fn farith_r_op(struct op *op, unsigned kind, unsigned form)
+{
+    static const op_fn by_kind_form[8][4] = {
+        [K_ADD] = {fadd_st0_sti, fadd_sti_st0, NULL, faddp_sti_st0},
+        [K_MUL] = {fmul_st0_sti, fmul_sti_st0, NULL, fmulp_sti_st0},
+        [K_SUB] = {fsub_st0_sti, fsub_sti_st0, NULL, fsubp_sti_st0},
+        [K_SUBR] = {fsubr_st0_sti, fsubr_sti_st0, NULL, fsubrp_sti_st0},
+    };
+    op->sub = (uint8_t)kind;
+    op->imm = form;
+    op_fn fn = by_kind_form[kind][form];
+    return fn ? fn : farith_r;
 }
 
 /* FCOM/FCOMP/FUCOM/FUCOMP ST(i), FCOMPP, FUCOMPP: sub = pops, imm = quiet */
@@ -621,7 +668,8 @@ static const struct op *fcomi(struct cpu *cpu, const struct op *op)
         pop = stack_underflow(f) && pop; /* unordered, masked or not */
     } else {
         struct f80_env e = f->env;
-        r = f80_compare(*st(f, 0), *st(f, op->rm), op->imm != 0, &e);
+        if (!f80_fast_compare(*st(f, 0), *st(f, op->rm), &r))
+            r = f80_compare(*st(f, 0), *st(f, op->rm), op->imm != 0, &e);
         f->sw |= e.flags & F80_EXC;
         uint16_t unm = e.flags & f->env.unmasked;
         if (unm)
@@ -1463,8 +1511,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = r == K_COMP;
             return fcom_r;
         }
-        op->sub = (uint8_t)r;
-        return farith_r;
+        return farith_r_op(op, r, FORM_ST0);
     case 1:
         switch (r) {
         case 0:
@@ -1537,9 +1584,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = r == K_COMP;
             return fcom_r;
         }
-        op->sub = (uint8_t)(r >= 4 ? r ^ 1 : r); /* DC E0+i is FSUBR ST(i), ST0 (SDM FSUBR) */
-        op->imm = 1;
-        return farith_r;
+        return farith_r_op(op, r >= 4 ? r ^ 1 : r, FORM_STI); /* DC E0+i is FSUBR ST(i), ST0 (SDM FSUBR) */
     case 5:
         switch (r) {
         case 0:
@@ -1569,9 +1614,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = 2;
             return fcom_r;
         }
-        op->sub = (uint8_t)(r >= 4 ? r ^ 1 : r);
-        op->imm = 3;
-        return farith_r;
+        return farith_r_op(op, r >= 4 ? r ^ 1 : r, FORM_STI_POP);
     default:
         switch (r) {
         case 0:
