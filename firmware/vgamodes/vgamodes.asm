@@ -16,6 +16,9 @@
 ;   13h       pixel (x, y) = x + 3y + (x * y >> 5), low byte
 ;   VBE       byte o of bank k = (o ^ (o >> 7)) + 29k (low byte), through
 ;             the 64 KB window at A000h (VBE AX=4F05h)
+; and three set up by programming the registers after a BIOS mode set
+; (numbered A01h-A03h): mode X 320x240, 80x50 text (BIOS 8x8 font), and
+; mode 13h with start address, split screen and pel panning.
 ; 8086 code, except the VBE part (80186 shifts are not used either).
 
         cpu     8086
@@ -164,6 +167,9 @@ modes:  dw      0x03, draw_text
         dw      0x111, draw_vbe
         dw      0x112, draw_vbe
         dw      0x142, draw_vbe
+        dw      0xA01, draw_mode_x              ; not BIOS modes: programmed here
+        dw      0xA02, draw_text_50
+        dw      0xA03, draw_split_pan
         dw      0
 
 msg_ready: db   "READY ", 0
@@ -187,6 +193,11 @@ draw_text:
         mov     ah, 0x01                ; cursor off (start line bit 5)
         mov     cx, 0x2000
         int     0x10
+        call    fill_text
+        clc
+        ret
+
+fill_text:                              ; 4000 cells (80x50, or two pages)
         mov     ax, 0xB800
         mov     es, ax
         xor     di, di
@@ -198,11 +209,117 @@ draw_text:
         mov     al, bl
         stosw
         inc     bx
-        cmp     bx, 80 * 25
+        cmp     bx, 80 * 50
         jb      .cell
-        clc
         ret
 seven:  db      7
+
+; A02h: 80x50 text - mode 03h with the BIOS's 8x8 font (AX=1112h: the
+; maximum scan line becomes 7 and the font goes to plane 2)
+draw_text_50:
+        mov     al, 0x03
+        call    set_bios_mode
+        mov     ax, 0x1112
+        xor     bl, bl
+        int     0x10
+        mov     ah, 0x01
+        mov     cx, 0x2000
+        int     0x10
+        call    fill_text
+        clc
+        ret
+
+; A01h: mode X, 320x240 unchained, from mode 13h as Abrash's Graphics
+; Programming Black Book (chapter 47) programs it; plane p byte i =
+; (i * 5 + p * 71) ^ (i >> 6)
+draw_mode_x:
+        mov     al, 0x13
+        call    set_bios_mode
+        mov     dx, 0x3C4
+        mov     ax, 0x0604              ; SR04: chain 4 off
+        out     dx, ax
+        mov     ax, 0x0100              ; synchronous reset for the clock change
+        out     dx, ax
+        mov     dx, 0x3C2
+        mov     al, 0xE3                ; 25 MHz, 480-line sync polarities
+        out     dx, al
+        mov     dx, 0x3C4
+        mov     ax, 0x0300
+        out     dx, ax
+        mov     dx, 0x3D4
+        mov     ax, 0x2C11              ; CR11: unprotect CR00-CR07
+        out     dx, ax
+        mov     si, mode_x_crtc
+.crtc:  lodsw
+        test    ax, ax
+        jz      .draw
+        out     dx, ax
+        jmp     .crtc
+.draw:  mov     ax, 0xA000
+        mov     es, ax
+        xor     cx, cx                  ; CL = plane
+.plane: mov     dx, 0x3C4
+        mov     al, 0x02
+        out     dx, al
+        inc     dx
+        mov     al, 1
+        shl     al, cl
+        out     dx, al
+        mov     al, 71
+        mul     cl
+        mov     bp, ax                  ; BP = p * 71
+        xor     di, di
+.byte:  mov     ax, di
+        mov     bx, 5
+        mul     bx
+        add     ax, bp
+        mov     bx, di
+        push    cx
+        mov     cl, 6
+        shr     bx, cl
+        pop     cx
+        xor     ax, bx
+        stosb
+        cmp     di, 80 * 240
+        jb      .byte
+        inc     cl
+        cmp     cl, 4
+        jb      .plane
+        clc
+        ret
+mode_x_crtc:
+        dw      0x0D06, 0x3E07, 0x4109, 0xEA10, 0xAC11, 0xDF12, 0x0014, 0xE715, 0x0616, 0xE317, 0
+
+; A03h: mode 13h's pattern shown from start address 320 (doubleword
+; units: 1280 bytes = memory line 4), split at scan line 199 (image line
+; 100 shows memory from address 0), panned by one pixel above the split
+; (AR13 = 2; AR10 bit 5 keeps the part below unpanned)
+draw_split_pan:
+        call    draw_13
+        mov     dx, 0x3D4
+        mov     ax, 0x010C              ; start address 0140h
+        out     dx, ax
+        mov     ax, 0x400D
+        out     dx, ax
+        mov     ax, 0xC718              ; line compare C7h = 199
+        out     dx, ax
+        mov     ax, 0x0F07              ; CR07 bit 4 (line compare bit 8) clear
+        out     dx, ax
+        mov     ax, 0x0109              ; CR09 bit 6 (line compare bit 9) clear, 2 scans per line
+        out     dx, ax
+        mov     dx, 0x3DA
+        in      al, dx                  ; attribute flip-flop to index
+        mov     dx, 0x3C0
+        mov     al, 0x33                ; AR13 (palette address source on)
+        out     dx, al
+        mov     al, 0x02
+        out     dx, al
+        mov     al, 0x30                ; AR10
+        out     dx, al
+        mov     al, 0x61                ; graphics, 8-bit colour, split not panned
+        out     dx, al
+        clc
+        ret
 
 ; mode 13h: pixel (x, y) = x + 3y + (x * y >> 5)
 draw_13:
