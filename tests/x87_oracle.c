@@ -6,7 +6,7 @@
  * status and tag words, FIP/FOP/FDP, the eight registers), EAX (FNSTSW AX),
  * CF/PF/ZF (FCOMI), the scratch bytes and any exception (#MF) must agree.
  *
- *   x87_oracle HELPER [--seed N] [--count N] [--index I] [--show N]
+ *   x87_oracle HELPER [--seed N] [--count N] [--index I] [--show N] [--show-ulp N]
  *   x87_oracle HELPER --golden FILE [--count N]   (writes golden vectors)
  *
  * Transcendental instructions (FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X
@@ -236,6 +236,7 @@ struct snippet {
     int mask_lo, mask_hi; /* scratch bytes not compared (FXSAVE's SSE part), or -1 */
     int mask2_lo, mask2_hi;
     uint8_t host_diff; /* HD_*: where the AMD host is known to differ from the SDM */
+    int8_t trans;      /* CAT_TRANS: index into trans_ops[], else -1 */
 };
 
 /* Known differences of the host (an AMD x87) from Intel's documented
@@ -651,18 +652,21 @@ static struct v80 trans_arg(uint64_t *s, unsigned op, bool second)
     return v;
 }
 
+static const struct {
+    uint8_t op;
+    const char *name;
+} trans_ops[] = {{0xF0, "f2xm1"},   {0xF1, "fyl2x"},   {0xF2, "fptan"}, {0xF3, "fpatan"},
+                 {0xF9, "fyl2xp1"}, {0xFB, "fsincos"}, {0xFE, "fsin"},  {0xFF, "fcos"}};
+#define NTRANS (sizeof trans_ops / sizeof trans_ops[0])
+
 static void gen_trans(struct gen *g, uint8_t *img)
 {
-    static const struct {
-        uint8_t op;
-        const char *name;
-    } f[] = {{0xF0, "f2xm1"},   {0xF1, "fyl2x"},   {0xF2, "fptan"}, {0xF3, "fpatan"},
-             {0xF9, "fyl2xp1"}, {0xFB, "fsincos"}, {0xFE, "fsin"},  {0xFF, "fcos"}};
-    unsigned k = below(g->s, sizeof f / sizeof f[0]);
+    unsigned k = below(g->s, NTRANS);
+    g->sn->trans = (int8_t)k;
     /* ST0 and ST1 get arguments in the instruction's domain, mostly */
     unsigned top = (get_le(img + 4, 2) >> 11) & 7;
-    put_f80(img + 28, trans_arg(g->s, f[k].op, false));
-    put_f80(img + 38, trans_arg(g->s, f[k].op, true));
+    put_f80(img + 28, trans_arg(g->s, trans_ops[k].op, false));
+    put_f80(img + 38, trans_arg(g->s, trans_ops[k].op, true));
     /* both valid; ST7 free for the pushing ones */
     uint16_t tw = (uint16_t)get_le(img + 8, 2);
     tw &= (uint16_t) ~(3u << (2 * top) | 3u << (2 * ((top + 1) & 7)));
@@ -670,11 +674,11 @@ static void gen_trans(struct gen *g, uint8_t *img)
         tw |= (uint16_t)(3u << (2 * ((top + 7) & 7)));
     put_le(img + 8, tw, 2);
     emit1(g, 0xD9);
-    emit1(g, f[k].op);
-    label(g, "%s", f[k].name);
+    emit1(g, trans_ops[k].op);
+    label(g, "%s", trans_ops[k].name);
     /* outside the documented domain the result is undefined */
     struct v80 x = {get_le(img + 28, 8), (uint16_t)get_le(img + 36, 2)};
-    if ((f[k].op == 0xF0 || f[k].op == 0xF9) && out_of_domain(f[k].op, x))
+    if ((trans_ops[k].op == 0xF0 || trans_ops[k].op == 0xF9) && out_of_domain(trans_ops[k].op, x))
         g->sn->host_diff |= HD_UNDEFINED;
 }
 
@@ -717,6 +721,7 @@ static void make_snippet(uint64_t seed, uint64_t index, struct snippet *sn)
         st = 1;
     memset(sn, 0, sizeof *sn);
     sn->mask_lo = sn->mask_hi = sn->mask2_lo = sn->mask2_hi = -1;
+    sn->trans = -1;
     gen_initial(s, sn);
     struct gen g = {sn, s, 0};
     /* FRSTOR [IMG_IN] */
@@ -1179,12 +1184,40 @@ static int write_golden(const char *path, struct helper *h, uint64_t seed, uint6
     return 0;
 }
 
+/* ==== transcendental accuracy, per instruction and rounding control ================== */
+/* Snippets of one transcendental inside its documented domain: those
+ * whose whole result (FPU image, flags, memory) equals the host's, those
+ * where a register is 1 ulp away, and those where only C1 differs. */
+struct trans_tally {
+    uint64_t total, exact, ulp, c1;
+};
+
+static void print_trans_tally(struct trans_tally t[][4])
+{
+    static const char *const rc_name[4] = {"near", "down", "up", "zero"};
+    printf("\n%-9s %-5s %8s %9s %8s %7s\n", "transc.", "RC", "cases", "bit-exact", "1 ulp", "C1 only");
+    for (unsigned op = 0; op < NTRANS; op++) {
+        struct trans_tally sum = {0, 0, 0, 0};
+        for (int rc = 0; rc < 5; rc++) {
+            struct trans_tally *x = rc < 4 ? &t[op][rc] : &sum;
+            if (rc < 4) {
+                sum.total += x->total, sum.exact += x->exact;
+                sum.ulp += x->ulp, sum.c1 += x->c1;
+            }
+            printf("%-9s %-5s %8" PRIu64 " %8.3f%% %8" PRIu64 " %7" PRIu64 "\n", rc ? "" : trans_ops[op].name,
+                   rc < 4 ? rc_name[rc] : "all", x->total,
+                   x->total ? 100.0 * (double)x->exact / (double)x->total : 100.0, x->ulp, x->c1);
+        }
+    }
+}
+
 /* ==== main ============================================================================ */
 int main(int argc, char **argv)
 {
     const char *helper_path = NULL, *golden = NULL;
     uint64_t seed = DEFAULT_SEED, count = DEFAULT_COUNT, only = UINT64_MAX;
     unsigned show = 10;
+    uint64_t show_ulp = 0;
     bool count_set = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1196,13 +1229,15 @@ int main(int argc, char **argv)
             only = strtoull(v, NULL, 0), i++;
         else if (strcmp(a, "--show") == 0 && v)
             show = (unsigned)strtoul(v, NULL, 0), i++;
+        else if (strcmp(a, "--show-ulp") == 0 && v)
+            show_ulp = strtoull(v, NULL, 0), i++;
         else if (strcmp(a, "--golden") == 0 && v)
             golden = v, i++;
         else if (a[0] != '-' && !helper_path)
             helper_path = a;
         else {
             fprintf(stderr, "usage: x87_oracle HELPER [--seed N] [--count N] [--index I] [--show N] "
-                            "[--golden FILE]\n");
+                            "[--show-ulp N] [--golden FILE]\n");
             return 2;
         }
     }
@@ -1250,6 +1285,7 @@ int main(int argc, char **argv)
     static struct x87o_req rq[BATCH];
     static struct x87o_res nat[BATCH], dyn[BATCH];
     uint64_t total[CAT_COUNT] = {0}, bad[CAT_COUNT] = {0}, ulp1 = 0, nbad = 0, hostdiff = 0;
+    static struct trans_tally tally[NTRANS][4];
     double t0 = (double)clock();
     for (uint64_t done = 0; done < n;) {
         unsigned b = (unsigned)(n - done < BATCH ? n - done : BATCH);
@@ -1284,10 +1320,23 @@ int main(int argc, char **argv)
                 }
                 diff = diff_of(&sn[k], &nat[k], &dyn[k]);
             }
-            if (!diff)
+            struct trans_tally *tt = NULL;
+            if (sn[k].trans >= 0 && !(sn[k].host_diff & HD_UNDEFINED))
+                tt = &tally[sn[k].trans][(get_le(sn[k].req.img, 2) >> 10) & 3];
+            if (tt)
+                tt->total++;
+            if (!diff) {
+                if (tt)
+                    tt->exact++;
                 continue;
+            }
             if (sn[k].cat == CAT_TRANS && within_ulp(&nat[k], &dyn[k], diff)) {
-                ulp1++;
+                if (ulp1++ < show_ulp)
+                    report(first + done + k, &sn[k], &nat[k], &dyn[k], diff);
+                if (tt && (diff & D_REGS))
+                    tt->ulp++;
+                else if (tt)
+                    tt->c1++;
                 continue;
             }
             if (host_difference(&sn[k], &nat[k], &dyn[k], diff)) {
@@ -1309,6 +1358,7 @@ int main(int argc, char **argv)
                " within 1 ulp (the documented class)\n",
                total[CAT_TRANS] - bad[CAT_TRANS] - ulp1, total[CAT_TRANS],
                100.0 * (double)(total[CAT_TRANS] - bad[CAT_TRANS] - ulp1) / (double)total[CAT_TRANS], ulp1);
+    print_trans_tally(tally);
     printf("known host differences (AMD vs the SDM, tolerated): %" PRIu64 "\n", hostdiff);
     printf("%.1f s; %" PRIu64 " of %" PRIu64 " snippets mismatch: %s\n",
            ((double)clock() - t0) / CLOCKS_PER_SEC, nbad, n, nbad ? "FAIL" : "PASS");

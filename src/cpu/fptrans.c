@@ -106,6 +106,18 @@ static struct mp mp_pi_scaled(int32_t exp_of_pi4)
 #define MP_PI2 mp_pi_scaled(1)
 #define MP_PI  mp_pi_scaled(2)
 
+/* The x87's own pi: 66 significant bits, C90FDAA22168C234C h * 2^-66 (SDM
+ * Vol. 1 8.3.10; bits 67 and 68 of pi are zero, so the 68-bit truncation is
+ * the same number).  The hardware uses it not only to reduce the argument
+ * of FSIN & co. but also in FPATAN (the host's FPATAN results for
+ * |y| > |x| or x < 0 follow pi/2 - atan and pi - atan with this pi, not the
+ * true one), times 2^exp_of_pi4 / 4 */
+static struct mp mp_hw_pi_scaled(int32_t exp_of_pi4)
+{
+    static const uint32_t w[NW] = {0xC90FDAA2, 0x2168C234, 0xC0000000};
+    return mp_const(w, exp_of_pi4);
+}
+
 static struct mp mp_neg(struct mp a)
 {
     a.sign = !a.sign;
@@ -286,6 +298,43 @@ static struct mp mp_sqrt(struct mp a)
         g.exp--;
     }
     return g;
+}
+
+/* v rounded to nearest-even at `bits` significant bits (0 < bits < 32 * NW):
+ * the precision of the hardware's internal intermediate results.  The
+ * host's FYL2X, for one, is RC(y * L) for one value L per x that is a
+ * 68-bit float (probing with many y reads L off): for large |log2 x| it is
+ * log2 x rounded to nearest at 68 bits, exactly. */
+static struct mp mp_round_bits(struct mp v, int bits)
+{
+    if (mp_is_zero(&v))
+        return v;
+    int wi = bits / 32, bi = bits % 32; /* the first dropped bit: word wi, bit 31 - bi */
+    uint32_t keep = bi ? ~(0xFFFFFFFFu >> bi) : 0;
+    uint32_t half = 0x80000000u >> bi, low = v.w[wi] & ~keep;
+    /* the last kept bit: word lw, mask lsb */
+    int lw = bi ? wi : wi - 1;
+    uint32_t lsb = bi ? 0x80000000u >> (bi - 1) : 1;
+    bool rest = false;
+    for (int i = wi + 1; i < NW; i++)
+        rest |= v.w[i] != 0;
+    bool up = low > half || (low == half && (rest || (v.w[lw] & lsb)));
+    v.w[wi] &= keep;
+    for (int i = wi + 1; i < NW; i++)
+        v.w[i] = 0;
+    if (up) {
+        uint64_t c = lsb;
+        for (int i = lw; i >= 0 && c; i--) {
+            c += v.w[i];
+            v.w[i] = (uint32_t)c;
+            c >>= 32;
+        }
+        if (c) {
+            v.w[0] = 0x80000000u;
+            v.exp++;
+        }
+    }
+    return v;
 }
 
 /* ---- rounding to the x87 format ----------------------------------------------- */
@@ -742,12 +791,14 @@ f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
     struct mp my = mp_from_f80(y), mx = mp_from_f80(x);
     my.sign = mx.sign = false;
     bool swap = my.exp > mx.exp || (my.exp == mx.exp && mag_cmp(my.w, mx.w) > 0);
-    struct mp t = swap ? mp_div(mx, my) : mp_div(my, mx);
+    /* the host's FPATAN: the ratio rounded to 68 bits first, then its
+     * arctangent, folded into the quadrant with the hardware's pi */
+    struct mp t = mp_round_bits(swap ? mp_div(mx, my) : mp_div(my, mx), 68);
     struct mp a = mp_atan_small(t);
     if (swap)
-        a = mp_sub(MP_PI2, a);
+        a = mp_sub(mp_hw_pi_scaled(1), a);
     if (sx)
-        a = mp_sub(MP_PI, a);
+        a = mp_sub(mp_hw_pi_scaled(2), a);
     a.sign = sy;
     return round_mp_tail(a, swap || sx ? 0 : -1, e); /* atan t < t */
 }
@@ -785,6 +836,16 @@ static f80 times_special(f80 y, f80 l, struct f80_env *e)
     e2.pc = F80_PC_64;
     f80 r = f80_mul(y, l, &e2);
     e->flags = e2.flags;
+    return r;
+}
+
+/* FYL2X, FYL2XP1: y * L with L rounded to 68 bits, then rounded per RC.
+ * y * L can be exact (y a power of two); the hardware still reports PE,
+ * with C1 = 0 */
+static f80 round_log_product(struct mp y, struct mp l, struct f80_env *e)
+{
+    f80 r = round_mp(mp_mul(y, mp_round_bits(l, 68)), e);
+    e->flags |= F80_PE;
     return r;
 }
 
@@ -827,7 +888,8 @@ f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
         bool neg = f80_exp(x) < BIAS;
         return times_special(y, f80_make(neg, 0x3FFF, J_BIT), e);
     }
-    return round_mp(mp_mul(mp_from_f80(y), mp_log2(x)), e);
+    /* y times log2 x rounded to the hardware's 68 bits, then rounded once */
+    return round_log_product(mp_from_f80(y), mp_log2(x), e);
 }
 
 f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
@@ -862,5 +924,5 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
     struct mp two = mp_from_u64(false, 2, 0);
     struct mp s = mp_div(mx, mp_add(two, mx));
     struct mp l2 = mp_div(mp_2atanh(s), mp_const(ln2_w, 0));
-    return round_mp(mp_mul(mp_from_f80(y), l2), e);
+    return round_log_product(mp_from_f80(y), l2, e);
 }
