@@ -18,7 +18,7 @@ Systematic differences, compared modulo:
     bits of each channel are compared.
   * 15/16 bpp: QEMU leaves the low bits of each channel zero, dynapc
     replicates the top bits; the top 5 (green: 6 in 16 bpp) are compared.
-  * 24/32 bpp: exact.
+  * 24/32 bpp and the 8-bit DAC: exact.
   * QEMU draws 40-column text with 16-pixel cells, the VGA with 18 (XMAP).
   * QEMU's line graphics (ninth dot = eighth) covers B0h-DFh, the VGA's
     C0h-DFh (IGNORE).
@@ -57,6 +57,9 @@ MODES = [
     ("A01", "mode X 320x240 (unchained)", DAC6),
     ("A02", "text 80x50 (8x8 font)", DAC6),
     ("A03", "13h split screen, start address, pel panning", DAC6),
+    ("102", "VBE 800x600x4 (planar)", DAC6),
+    ("A04", "VBE 640x480x16, 1024-pixel lines shown from (8,5)", (0xF8, 0xFC, 0xF8)),
+    ("A05", "VBE 640x480x8 with the 8-bit DAC", (0xFF, 0xFF, 0xFF)),
 ]
 TIMEOUT = 120
 
@@ -89,6 +92,35 @@ def ninth_column_b0_bf(cell_height):
 
 
 IGNORE = {"03": ninth_column_b0_bf(16), "A02": ninth_column_b0_bf(8)}
+
+# The IBM default palette of the 16-colour modes (attribute palette 00h-05h,
+# 14h, 07h, 38h-3Fh into the default DAC), as 6-bit R, G, B
+EGA16 = [(0x00, 0x00, 0x00), (0x00, 0x00, 0x2A), (0x00, 0x2A, 0x00), (0x00, 0x2A, 0x2A),
+         (0x2A, 0x00, 0x00), (0x2A, 0x00, 0x2A), (0x2A, 0x15, 0x00), (0x2A, 0x2A, 0x2A),
+         (0x15, 0x15, 0x15), (0x15, 0x15, 0x3F), (0x15, 0x3F, 0x15), (0x15, 0x3F, 0x3F),
+         (0x3F, 0x15, 0x15), (0x3F, 0x15, 0x3F), (0x3F, 0x3F, 0x15), (0x3F, 0x3F, 0x3F)]
+
+
+def planar_pattern(width, height):
+    """The image vgamodes.asm's fill_planes draws: plane p byte i =
+    (i * 13 + p * 37) ^ (i >> 7); pixel x of line y is bit 7 - x % 8 of
+    byte y * width / 8 + x / 8 in each plane, plane p giving colour bit p."""
+    out = bytearray()
+    for y in range(height):
+        for xb in range(width // 8):
+            i = y * (width // 8) + xb
+            planes = [((i * 13 + p * 37) ^ (i >> 7)) & 0xFF for p in range(4)]
+            for bit in range(7, -1, -1):
+                c = sum(((planes[p] >> bit) & 1) << p for p in range(4))
+                out += bytes(v << 2 for v in EGA16[c])
+    return out
+
+
+# QEMU 7.2 draws VBE's 4-bit planar modes wrongly (its lines step 4 times
+# too far through video memory: from line 150 of 800x600 it shows memory
+# past what was drawn, and line 0 is not the planes' first 100 bytes
+# either), so mode 102h is checked against the pattern itself.
+PATTERN = {"102": (800, 600, planar_pattern)}
 
 
 def read_ppm(path):
@@ -303,6 +335,17 @@ def main():
         return 1
     fails = 0
     for mode, name, masks in MODES:
+        if mode in PATTERN:
+            w, h, make = PATTERN[mode]
+            dw, dh, dpix = read_ppm(os.path.join(work, "dynapc-%s.ppm" % mode))
+            want = make(w, h)
+            tables = [mask_table(m) for m in masks]
+            if (dw, dh) != (w, h) or masked(dpix, tables) != masked(bytes(want), tables):
+                fails += 1
+                print("FAIL mode %s %s: not the pattern in its planes (%dx%d)" % (mode, name, dw, dh))
+            else:
+                print("ok   mode %s %s: the pattern in its planes (QEMU: not an oracle here)" % (mode, name))
+            continue
         args = (os.path.join(work, "dynapc-%s.ppm" % mode), os.path.join(work, "qemu-%s.ppm" % mode), masks,
                 XMAP.get(mode), IGNORE.get(mode))
         ok, why = compare(*args)
@@ -311,7 +354,8 @@ def main():
         else:
             fails += 1
             print("FAIL mode %s %s: %s" % (mode, name, why))
-    print("%d of %d modes as QEMU shows them" % (len(MODES) - fails, len(MODES)))
+    print("%d of %d modes right (%d compared with QEMU, %d with their pattern)" % (
+        len(MODES) - fails, len(MODES), len(MODES) - len(PATTERN), len(PATTERN)))
     return 1 if fails else 0
 
 

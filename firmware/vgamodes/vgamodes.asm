@@ -17,8 +17,9 @@
 ;   VBE       byte o of bank k = (o ^ (o >> 7)) + 29k (low byte), through
 ;             the 64 KB window at A000h (VBE AX=4F05h)
 ; and three set up by programming the registers after a BIOS mode set
-; (numbered A01h-A03h): mode X 320x240, 80x50 text (BIOS 8x8 font), and
-; mode 13h with start address, split screen and pel panning.
+; (numbered A01h-A05h): mode X 320x240, 80x50 text (BIOS 8x8 font),
+; mode 13h with start address, split screen and pel panning, VBE 111h with
+; a 1024-pixel logical line shown from (8, 5), VBE 101h with the 8-bit DAC.
 ; 8086 code, except the VBE part (80186 shifts are not used either).
 
         cpu     8086
@@ -170,6 +171,9 @@ modes:  dw      0x03, draw_text
         dw      0xA01, draw_mode_x              ; not BIOS modes: programmed here
         dw      0xA02, draw_text_50
         dw      0xA03, draw_split_pan
+        dw      0x102, draw_vbe_planar
+        dw      0xA04, draw_vbe_virtual
+        dw      0xA05, draw_vbe_dac8
         dw      0
 
 msg_ready: db   "READY ", 0
@@ -367,6 +371,13 @@ draw_planar:
         jne     .planes
         mov     bp, 38400               ; 12h: 80 x 480
 .planes:
+        call    fill_planes
+        clc
+        ret
+
+fill_planes:                            ; BP bytes in each plane at A000h
+        mov     ax, 0xA000
+        mov     es, ax
         xor     cx, cx                  ; CL = plane
 .plane: mov     dx, 0x3C4               ; map mask: this plane only
         mov     al, 0x02
@@ -401,8 +412,83 @@ draw_planar:
         inc     dx
         mov     al, 0x0F
         out     dx, al
+        ret
+
+; VBE 102h, 800x600 in 16 colours: planar like 12h, 100 bytes a line
+draw_vbe_planar:
+        mov     ax, 0x4F02
+        mov     bx, [cur_mode]
+        int     0x10
+        cmp     ax, 0x004F
+        je      .set
+        stc
+        ret
+.set:   mov     bp, 60000
+        call    fill_planes
         clc
         ret
+
+; A04h: VBE 111h (640x480x16) with a logical line of 1024 pixels (VBE
+; AX=4F06h: DISPI virtual width) filled through 16 banks, shown from
+; pixel (8, 5) (AX=4F07h: DISPI x/y offset)
+draw_vbe_virtual:
+        mov     word [cur_mode], 0x111
+        call    draw_vbe.nomode_check
+        jc      .out
+        mov     ax, 0x4F06
+        xor     bl, bl
+        mov     cx, 1024
+        int     0x10
+        cmp     ax, 0x004F
+        jne     .fail
+        mov     bp, 32                  ; 32 banks: 2048 x 480 + the offsets
+        call    draw_vbe.banks
+        mov     ax, 0x4F07
+        xor     bx, bx
+        mov     cx, 8
+        mov     dx, 5
+        int     0x10
+        cmp     ax, 0x004F
+        jne     .fail
+        clc
+        jmp     .out
+.fail:  stc
+.out:   mov     word [cur_mode], 0xA04
+        ret
+
+; A05h: VBE 101h (640x480x8) with the 8-bit DAC (AX=4F08h), entry i =
+; (i, 255 - i, 3i) through ports 3C8h/3C9h
+draw_vbe_dac8:
+        mov     word [cur_mode], 0x101
+        call    draw_vbe
+        mov     word [cur_mode], 0xA05
+        jc      .out
+        mov     ax, 0x4F08
+        mov     bx, 0x0800              ; BL = 0: set, BH = 8 bits
+        int     0x10
+        cmp     ax, 0x004F
+        jne     .fail
+        cmp     bh, 8
+        jne     .fail
+        mov     dx, 0x3C8
+        xor     al, al
+        out     dx, al
+        inc     dx
+        xor     bx, bx
+.entry: mov     al, bl
+        out     dx, al
+        not     al
+        out     dx, al
+        mov     al, bl
+        add     al, bl
+        add     al, bl
+        out     dx, al
+        inc     bl
+        jnz     .entry
+        clc
+        ret
+.fail:  stc
+.out:   ret
 
 ; CGA modes 04h, 06h: byte i of each 8000-byte bank = (i * 7 + (i >> 6))
 draw_cga:
@@ -433,6 +519,13 @@ draw_cga:
 ; VBE direct-colour modes through the 64 KB window at A000h:
 ; byte o of bank k = (o ^ (o >> 7)) + 29k
 draw_vbe:
+        call    .nomode_check
+        jc      .ret
+        mov     bp, 19                  ; 19 x 64 KB covers 640 x 480 x 4 bytes
+        call    .banks
+        clc
+.ret:   ret
+.nomode_check:                          ; set mode [cur_mode]; CF = refused
         mov     ax, 0x4F02
         mov     bx, [cur_mode]
         int     0x10
@@ -440,8 +533,11 @@ draw_vbe:
         je      .set
         stc
         ret
-.set:   mov     ax, 0xA000
+.set:   clc
+        ret
+.banks: mov     ax, 0xA000              ; fill BP banks
         mov     es, ax
+        mov     [bank_count], bp
         xor     bp, bp                  ; BP = bank
 .bank:  mov     ax, 0x4F05              ; window A to bank BP
         xor     bx, bx
@@ -461,10 +557,10 @@ draw_vbe:
         test    di, di
         jnz     .byte
         inc     bp
-        cmp     bp, 19                  ; 19 x 64 KB covers 640 x 480 x 4 bytes
+        cmp     bp, [bank_count]
         jb      .bank
-        clc
         ret
+bank_count: dw  0
 
         times   512 * (SECTORS + 1) - ($ - $$) db 0
         times   1474560 - ($ - $$) db 0
