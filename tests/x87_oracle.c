@@ -222,10 +222,12 @@ enum cat {
     CAT_SEQ,
     CAT_TRANS,
     CAT_MMX,
+    CAT_PAIRS,
     CAT_COUNT
 };
-static const char *const cat_name[CAT_COUNT] = {"arith",   "loadstore", "compare",  "stack",          "math",
-                                                "control", "env",       "sequence", "transcendental", "mmx"};
+static const char *const cat_name[CAT_COUNT] = {"arith",          "loadstore", "compare", "stack",
+                                                "math",           "control",   "env",     "sequence",
+                                                "transcendental", "mmx",       "pairs"};
 
 struct snippet {
     struct x87o_req req;
@@ -713,6 +715,78 @@ static void gen_initial(uint64_t *s, struct snippet *sn)
     sn->req.eflags = (uint32_t)rnd(s) & 0x45; /* CF PF ZF */
 }
 
+/* CAT_PAIRS: the state of an ordinary program (FNINIT's control word
+ * mostly, no exception pending, normal values, one free register below
+ * TOP) and the pairs compilers emit, which the instruction layer runs as
+ * one when it can (x87_fuse): FLD ST(i) or FXCH ST(i) before FADD, FMUL,
+ * FSUB or FSUBR ST0, ST(j); FCOMIP or FUCOMIP before FSTP ST(0); and the
+ * other register forms of the arithmetic.  Special values, other control
+ * words and full stacks sometimes, for the paths that fall back. */
+static void gen_pairs_initial(uint64_t *s, struct snippet *sn)
+{
+    uint8_t *img = sn->req.img;
+    uint16_t cw = chance(s, 80) ? 0x037F : (uint16_t)(0x0040 | 0x3F | below(s, 4) << 8 | below(s, 4) << 10);
+    if (chance(s, 10))
+        cw &= (uint16_t)~0x20; /* PE unmasked */
+    unsigned top = below(s, 8);
+    uint16_t sw = (uint16_t)(top << 11 | (chance(s, 50) ? rnd(s) & 0x4720 : 0));
+    uint16_t tw = 0;
+    for (unsigned p = 0; p < 8; p++) {
+        bool empty = p == ((top - 1) & 7) ? !chance(s, 10) : chance(s, 5);
+        tw |= (uint16_t)((empty ? 3u : 0u) << (2 * p));
+    }
+    put_le(img + 0, 0xFFFF0000u | cw, 4);
+    put_le(img + 4, 0xFFFF0000u | sw, 4);
+    put_le(img + 8, 0xFFFF0000u | tw, 4);
+    for (int i = 0; i < 8; i++) {
+        struct v80 v = gen_f80(s);
+        if (!chance(s, 10)) {
+            int spread = chance(s, 20) ? 140 : 8;
+            v.se =
+                (uint16_t)((chance(s, 50) ? 0x8000 : 0) | (0x3FFF + below(s, (unsigned)spread) - spread / 2));
+            v.mant = rnd(s) | 0x8000000000000000ull;
+            if (i > 0 && chance(s, 20)) /* close to ST(i-1): cancellation */
+                v.mant = get_le(img + 28 + 10 * (i - 1), 8) + below(s, 5) - 2;
+        }
+        put_f80(img + 28 + 10 * i, v);
+    }
+}
+
+static void gen_pair(struct gen *g)
+{
+    static const uint8_t arith_modrm[4] = {0xC0, 0xC8, 0xE0, 0xE8}; /* D8: FADD FMUL FSUB FSUBR ST0, ST(j) */
+    unsigned i = below(g->s, 8), j = below(g->s, 8);
+    switch (below(g->s, 5)) {
+    case 0:
+    case 1:
+        emit1(g, 0xD9);
+        emit1(g, (uint8_t)(0xC0 | i)); /* FLD ST(i) */
+        emit1(g, 0xD8);
+        emit1(g, (uint8_t)(arith_modrm[below(g->s, 4)] | j));
+        break;
+    case 2:
+        emit1(g, 0xD9);
+        emit1(g, (uint8_t)(0xC8 | i)); /* FXCH ST(i) */
+        emit1(g, 0xD8);
+        emit1(g, (uint8_t)(arith_modrm[below(g->s, 4)] | j));
+        break;
+    case 3:
+        emit1(g, 0xDF);
+        emit1(g, (uint8_t)((chance(g->s, 50) ? 0xF0 : 0xE8) | i)); /* FCOMIP / FUCOMIP ST(i) */
+        emit1(g, 0xDD);
+        emit1(g, 0xD8); /* FSTP ST(0) */
+        g->sn->host_diff |= HD_FCOMI_C1;
+        break;
+    default: { /* one of the other register forms: DC ST(i), ST0 and DE ...P */
+        static const uint8_t esc[3] = {0xD8, 0xDC, 0xDE};
+        static const uint8_t reg[6] = {0, 1, 4, 5, 6, 7};
+        emit1(g, esc[below(g->s, 3)]);
+        emit1(g, (uint8_t)(0xC0 | reg[below(g->s, 6)] << 3 | i));
+        break;
+    }
+    }
+}
+
 static void make_snippet(uint64_t seed, uint64_t index, struct snippet *sn)
 {
     uint64_t st = splitmix64(seed ^ splitmix64(index));
@@ -728,14 +802,20 @@ static void make_snippet(uint64_t seed, uint64_t index, struct snippet *sn)
     uint8_t frstor[6] = {0xDD, 0x25};
     put_le(frstor + 2, X87O_IMG_IN, 4);
     emit(&g, frstor, 6);
-    static const uint8_t weight[CAT_COUNT] = {22, 16, 12, 12, 8, 6, 5, 5, 10, 4};
-    unsigned w = below(s, 100), c = 0;
+    static const uint8_t weight[CAT_COUNT] = {22, 16, 12, 12, 8, 6, 5, 5, 10, 4, 6};
+    unsigned w = below(s, 106), c = 0;
     while (w >= weight[c]) {
         w -= weight[c];
         c++;
     }
     sn->cat = (enum cat)c;
-    if (c == CAT_TRANS) {
+    if (c == CAT_PAIRS) {
+        gen_pairs_initial(s, sn);
+        unsigned n = 1 + below(s, 4);
+        for (unsigned i = 0; i < n; i++)
+            gen_pair(&g);
+        snprintf(sn->label, sizeof sn->label, "%u pairs", n);
+    } else if (c == CAT_TRANS) {
         gen_trans(&g, sn->req.img);
     } else if (c == CAT_MMX) {
         unsigned n = 1 + below(s, 3);

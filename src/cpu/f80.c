@@ -831,11 +831,17 @@ static f80 from_ieee(uint64_t bits, int ebits, int fbits, struct f80_env *e)
 
 f80 f80_from_f32(uint32_t bits, struct f80_env *e)
 {
+    f80 v;
+    if (f80_fast_from_f32(bits, &v))
+        return v;
     return from_ieee(bits, 8, 23, e);
 }
 
 f80 f80_from_f64(uint64_t bits, struct f80_env *e)
 {
+    f80 v;
+    if (f80_fast_from_f64(bits, &v))
+        return v;
     return from_ieee(bits, 11, 52, e);
 }
 

@@ -184,4 +184,24 @@ static inline bool f80_fast_compare(f80 a, f80 b, enum f80_relation *rel)
     return true;
 }
 
+/* FLD m32/m64 of a normal number: exact, no flags */
+static inline bool f80_fast_from_f32(uint32_t bits, f80 *v)
+{
+    uint32_t e = (bits >> 23) & 0xFF;
+    if (e - 1 >= 0xFE)
+        return false; /* zero, denormal, infinity, NaN */
+    v->mant = 0x8000000000000000ull | (uint64_t)(bits & 0x7FFFFF) << 40;
+    v->se = (uint16_t)(((bits >> 16) & 0x8000) | (e - 127 + F80_EXP_BIAS));
+    return true;
+}
+static inline bool f80_fast_from_f64(uint64_t bits, f80 *v)
+{
+    uint32_t e = (uint32_t)(bits >> 52) & 0x7FF;
+    if (e - 1 >= 0x7FE)
+        return false;
+    v->mant = 0x8000000000000000ull | (bits & 0xFFFFFFFFFFFFFull) << 11;
+    v->se = (uint16_t)(((uint32_t)(bits >> 48) & 0x8000) | (e - 1023 + F80_EXP_BIAS));
+    return true;
+}
+
 #endif

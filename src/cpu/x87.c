@@ -654,7 +654,7 @@ static const struct op *fcom_r(struct cpu *cpu, const struct op *op)
 }
 
 /* FCOMI/FCOMIP/FUCOMI/FUCOMIP (P6): ZF PF CF; sub = pop, imm = quiet */
-static const struct op *fcomi(struct cpu *cpu, const struct op *op)
+static NOINLINE const struct op *fcomi(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -668,8 +668,7 @@ static const struct op *fcomi(struct cpu *cpu, const struct op *op)
         pop = stack_underflow(f) && pop; /* unordered, masked or not */
     } else {
         struct f80_env e = f->env;
-        if (!f80_fast_compare(*st(f, 0), *st(f, op->rm), &r))
-            r = f80_compare(*st(f, 0), *st(f, op->rm), op->imm != 0, &e);
+        r = f80_compare(*st(f, 0), *st(f, op->rm), op->imm != 0, &e);
         f->sw |= e.flags & F80_EXC;
         uint16_t unm = e.flags & f->env.unmasked;
         if (unm)
@@ -686,6 +685,74 @@ static const struct op *fcomi(struct cpu *cpu, const struct op *op)
     if (pop)
         fpu_pop(f);
     return op + 1;
+}
+
+/* the common case of FCOMI & co.: normal operands or zeros, which raise
+ * nothing, quiet or not */
+static ALWAYS_INLINE const struct op *fcomi_form(struct cpu *cpu, const struct op *op, bool pop)
+{
+    static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
+    struct fpu *f = &cpu->fpu;
+    unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
+    enum f80_relation r;
+    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) &&
+               f80_fast_compare(f->st[p0], f->st[pi], &r))) {
+        note_insn(cpu, op);
+        f->sw &= (uint16_t)~SW_C1;
+        cpu->lf_flags = rel_flags[r];
+        cpu->lf_kind = LF_NONE;
+        if (pop)
+            fpu_pop(f);
+        return op + 1;
+    }
+    return fcomi(cpu, op);
+}
+static const struct op *fcomi_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return fcomi_form(cpu, op, false);
+}
+static const struct op *fcomip_st0_sti(struct cpu *cpu, const struct op *op)
+{
+    return fcomi_form(cpu, op, true);
+}
+
+/* FLD m32/m64: a normal number converts inline */
+static ALWAYS_INLINE const struct op *fld_m_ieee(struct cpu *cpu, const struct op *op, bool dbl)
+{
+    if (must_wait(cpu, op))
+        return exit_to(cpu, op->eip);
+    struct fpu *f = &cpu->fpu;
+    uint32_t ea = op_ea(cpu, op);
+    uint32_t lin = fpu_lin(cpu, op, ea, dbl ? 8 : 4, false);
+    uint64_t bits = dbl ? read64(cpu, op, lin) : mem_read(cpu, op, lin, 4);
+    f80 v;
+    uint16_t fl = 0;
+    if (unlikely(dbl ? !f80_fast_from_f64(bits, &v) : !f80_fast_from_f32((uint32_t)bits, &v))) {
+        /* converted with DE masked: an unmasked DE still loads */
+        struct f80_env ce = f->env;
+        ce.unmasked &= (uint8_t)~F80_DE;
+        v = dbl ? f80_from_f64(bits, &ce) : f80_from_f32((uint32_t)bits, &ce);
+        fl = ce.flags;
+    }
+    note_insn(cpu, op);
+    note_data(cpu, op, ea);
+    if (unlikely(push_full(f))) {
+        if (stack_overflow(f))
+            fpu_push(f, f80_indefinite());
+        return op + 1;
+    }
+    commit_reg(f, fl);
+    if (!(fl & f->env.unmasked & F80_IE))
+        fpu_push(f, v);
+    return op + 1;
+}
+static const struct op *fld_m32(struct cpu *cpu, const struct op *op)
+{
+    return fld_m_ieee(cpu, op, false);
+}
+static const struct op *fld_m64(struct cpu *cpu, const struct op *op)
+{
+    return fld_m_ieee(cpu, op, true);
 }
 
 /* FLD m32/m64 (the hot loads) and every other FLD m; imm = type */
@@ -855,6 +922,145 @@ static const struct op *fxch(struct cpu *cpu, const struct op *op)
     st_write(f, 0, *st(f, i));
     st_write(f, i, t);
     return op + 1;
+}
+
+/* ---- pairs ------------------------------------------------------------------
+ *
+ * x87 code keeps its operands on the stack by copying them first: compilers
+ * emit FLD ST(i) or FXCH ST(i) before an arithmetic instruction on ST0, and
+ * FSTP ST(0) after FCOMIP to drop the other operand.  x87_fuse() gives the
+ * first instruction of such a pair a handler that runs both when both take
+ * their fast paths (returning op + 2), and otherwise runs the first one
+ * alone, as its own handler would, and returns op + 1 so that the second
+ * runs as usual.  The state after the pair is the same either way; FIP and
+ * FOP are the second instruction's. */
+
+/* the fast arithmetic of a fused pair */
+static ALWAYS_INLINE bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *fl)
+{
+    if (kind == K_MUL)
+        return f80_fast_mul(a, b, r, fl);
+    if (kind == K_SUBR)
+        return f80_fast_add(b, a, true, r, fl);
+    return f80_fast_add(a, b, kind == K_SUB, r, fl);
+}
+
+/* FLD ST(i); FOP ST0, ST(j) */
+static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct op *op, unsigned kind)
+{
+    struct fpu *f = &cpu->fpu;
+    const struct op *next = op + 1;
+    unsigned src = (f->top + op->rm) & 7, dst = (f->top - 1) & 7, pj = (dst + next->rm) & 7;
+    if (likely(x87_ready(cpu) && ((f->valid >> src) & 1) && !((f->valid >> dst) & 1) &&
+               (next->rm == 0 || ((f->valid >> pj) & 1)) && f80_fast_env(&f->env))) {
+        f80 a = f->st[src], r;
+        uint16_t fl;
+        if (likely(fast_arith(kind, a, next->rm ? f->st[pj] : a, &r, &fl))) {
+            note_insn(cpu, next);
+            commit_fast(f, fl);
+            fpu_push(f, r);
+            return op + 2;
+        }
+    }
+    return fld_r(cpu, op);
+}
+static const struct op *fld_fadd(struct cpu *cpu, const struct op *op)
+{
+    return fld_farith(cpu, op, K_ADD);
+}
+static const struct op *fld_fmul(struct cpu *cpu, const struct op *op)
+{
+    return fld_farith(cpu, op, K_MUL);
+}
+static const struct op *fld_fsub(struct cpu *cpu, const struct op *op)
+{
+    return fld_farith(cpu, op, K_SUB);
+}
+static const struct op *fld_fsubr(struct cpu *cpu, const struct op *op)
+{
+    return fld_farith(cpu, op, K_SUBR);
+}
+
+/* FXCH ST(i); FOP ST0, ST(j) */
+static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct op *op, unsigned kind)
+{
+    struct fpu *f = &cpu->fpu;
+    const struct op *next = op + 1;
+    unsigned p0 = f->top, pi = (p0 + op->rm) & 7, pj = (p0 + next->rm) & 7;
+    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> pj) & 1) &&
+               f80_fast_env(&f->env))) {
+        /* after the exchange ST0 holds the old ST(i) and ST(i) the old ST0 */
+        f80 old0 = f->st[p0], a = f->st[pi], r;
+        f80 b = pj == p0 ? a : pj == pi ? old0 : f->st[pj];
+        uint16_t fl;
+        if (likely(fast_arith(kind, a, b, &r, &fl))) {
+            note_insn(cpu, next);
+            commit_fast(f, fl);
+            f80_put(&f->st[pi], old0);
+            f80_put(&f->st[p0], r);
+            return op + 2;
+        }
+    }
+    return fxch(cpu, op);
+}
+static const struct op *fxch_fadd(struct cpu *cpu, const struct op *op)
+{
+    return fxch_farith(cpu, op, K_ADD);
+}
+static const struct op *fxch_fmul(struct cpu *cpu, const struct op *op)
+{
+    return fxch_farith(cpu, op, K_MUL);
+}
+static const struct op *fxch_fsub(struct cpu *cpu, const struct op *op)
+{
+    return fxch_farith(cpu, op, K_SUB);
+}
+static const struct op *fxch_fsubr(struct cpu *cpu, const struct op *op)
+{
+    return fxch_farith(cpu, op, K_SUBR);
+}
+
+/* FCOMIP/FUCOMIP ST(i); FSTP ST(0) */
+static const struct op *fcomip_fpop(struct cpu *cpu, const struct op *op)
+{
+    static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
+    struct fpu *f = &cpu->fpu;
+    unsigned p0 = f->top, pi = (p0 + op->rm) & 7, p1 = (p0 + 1) & 7;
+    enum f80_relation r;
+    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> p1) & 1) &&
+               f80_fast_compare(f->st[p0], f->st[pi], &r))) {
+        note_insn(cpu, op + 1);
+        f->sw &= (uint16_t)~SW_C1;
+        cpu->lf_flags = rel_flags[r];
+        cpu->lf_kind = LF_NONE;
+        f->valid &= (uint8_t) ~(1u << p0 | 1u << p1);
+        f->top = (p0 + 2) & 7;
+        return op + 2;
+    }
+    return fcomi(cpu, op);
+}
+
+void x87_fuse(struct op *ops, unsigned n)
+{
+    static const op_fn arith_st0[4] = {fadd_st0_sti, fmul_st0_sti, fsub_st0_sti, fsubr_st0_sti};
+    static const op_fn with_fld[4] = {fld_fadd, fld_fmul, fld_fsub, fld_fsubr};
+    static const op_fn with_fxch[4] = {fxch_fadd, fxch_fmul, fxch_fsub, fxch_fsubr};
+    for (unsigned k = 0; k + 1 < n; k++) {
+        struct op *a = &ops[k];
+        const struct op *b = &ops[k + 1];
+        if (a->fn == fcomip_st0_sti && b->fn == fst_r && b->rm == 0 && b->sub == 1) {
+            a->fn = fcomip_fpop;
+            continue;
+        }
+        for (unsigned j = 0; j < 4; j++) {
+            if (b->fn != arith_st0[j])
+                continue;
+            if (a->fn == fld_r)
+                a->fn = with_fld[j];
+            else if (a->fn == fxch)
+                a->fn = with_fxch[j];
+        }
+    }
 }
 
 /* FCMOVcc ST0, ST(i) (P6): sub = the Jcc condition */
@@ -1415,7 +1621,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             switch (r) {
             case 0:
                 op->imm = T_F32;
-                return fld_m;
+                return fld_m32;
             case 2:
             case 3:
                 op->imm = T_F32;
@@ -1458,7 +1664,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             switch (r) {
             case 0:
                 op->imm = T_F64;
-                return fld_m;
+                return fld_m64;
             case 2:
             case 3:
                 op->imm = T_F64;
@@ -1576,7 +1782,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
         if ((r == 5 || r == 6) && p6) {
             op->sub = 0;
             op->imm = r == 5;
-            return fcomi;
+            return fcomi_st0_sti;
         }
         return NULL;
     case 4:
@@ -1634,7 +1840,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
                 return NULL;
             op->sub = 1;
             op->imm = r == 5;
-            return fcomi;
+            return fcomip_st0_sti;
         default:
             return NULL;
         }

@@ -38,6 +38,12 @@ op_fn sel_fwait(const struct op *op);
 /* FXSAVE/FXRSTOR (0F AE /0 /1): sub 0 FXSAVE, 1 FXRSTOR */
 op_fn sel_fxsave(const struct op *op);
 
+/* After a block is decoded: gives the first of each common pair of x87
+ * instructions (FLD ST(i) or FXCH ST(i) then FADD/FSUB/FSUBR/FMUL ST0,
+ * ST(j); FCOMIP then FSTP ST(0)) a handler that runs both at once when it
+ * can.  ops[0..n) are one block's ops, in order. */
+void x87_fuse(struct op *ops, unsigned n);
+
 /* power-on state (SDM Vol. 3A table 9-1) */
 void x87_reset(struct cpu *cpu);
 

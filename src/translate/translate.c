@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "cpu/decode.h"
+#include "cpu/x87.h"
 #include "devices/physmem.h"
 #include "translate/tb.h"
 
@@ -157,6 +158,7 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
         x->fn = exit_chain ? sel_exit_fallthrough(x) : sel_exit_nochain(x);
         n++;
     }
+    x87_fuse(tb->ops, n);
     tb->nops = n;
     tb->ninsn = need_exit ? n - 1 : n;
     if (tb->ninsn == 0)
