@@ -63,6 +63,11 @@ static void prompt(struct monitor *mon)
     fflush(mon->out);
 }
 
+void monitor_prompt(struct monitor *mon)
+{
+    prompt(mon);
+}
+
 void monitor_start(struct monitor *mon)
 {
     fprintf(mon->out, "dynapc %s monitor - type 'help' for more information\n", DYNAPC_VERSION);

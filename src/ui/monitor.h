@@ -19,6 +19,8 @@ struct monitor *monitor_new(int in_fd, FILE *out, struct key_queue *keys);
 void monitor_free(struct monitor *mon);
 /* prints the banner and the first prompt */
 void monitor_start(struct monitor *mon);
+/* prints the prompt again (the terminal came back to the monitor) */
+void monitor_prompt(struct monitor *mon);
 /* Reads what input is pending, waiting up to wait_ms for some (0: just
  * look), and runs every complete line. */
 void monitor_poll(struct monitor *mon, struct machine *m, int wait_ms);

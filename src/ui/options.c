@@ -30,8 +30,11 @@ static void usage(FILE *f)
                "  -initrd A[,B...]     Multiboot modules\n"
                "  -serial DEV          next COM port: stdio, file:PATH, none (up to 4)\n"
                "  -debugcon DEV        port 0xE9 console: stdio, file:PATH, none\n"
-               "  -display none        no window (the only display so far)\n"
-               "  -nographic           no window; COM1 on stdio\n"
+               "  -display sdl[,aspect=4:3]|none  the window (the default when $DISPLAY or\n"
+               "                       $WAYLAND_DISPLAY is set), or none\n"
+               "  -full-screen         start the window fullscreen (Ctrl+Alt+F toggles)\n"
+               "  -nographic           no window; COM1 and the monitor share stdio:\n"
+               "                       Ctrl-A c switches, Ctrl-A x quits, Ctrl-A h helps\n"
                "  -device isa-debug-exit[,iobase=N][,iosize=N]\n"
                "                       writing V to the port exits with status (V<<1)|1\n"
                "  -no-reboot           exit instead of rebooting on reset or triple fault\n"
@@ -183,7 +186,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
     struct machine_config *c = &o->cfg;
     c->ram_bytes = 128u << 20;
     c->cpu_model = CPU_MODEL_PENTIUM2;
-    int nserial = 0, serial_given = 0;
+    int nserial = 0, serial_given = 0, nographic = 0, monitor_given = 0;
     const char *dlist = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -206,10 +209,11 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             continue;
         }
         if (!strcmp(a, "-nographic")) {
-            if (nserial == 0) {
-                c->serial[nserial++] = "stdio";
-                serial_given = 1;
-            }
+            nographic = 1;
+            continue;
+        }
+        if (!strcmp(a, "-full-screen")) {
+            o->full_screen = true;
             continue;
         }
         if (a[0] != '-' || !a[1]) {
@@ -310,9 +314,13 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
         } else if (!strcmp(a, "-debugcon")) {
             c->debugcon = v;
         } else if (!strcmp(a, "-display")) {
-            if (strcmp(v, "none")) {
-                snprintf(err, errlen, "-display %s: not available yet (the SDL window is coming; use none)",
-                         v);
+            if (!strcmp(v, "none")) {
+                o->display = DISPLAY_CHOICE_NONE;
+            } else if (!strcmp(v, "sdl") || !strcmp(v, "sdl,aspect=4:3") || !strcmp(v, "sdl,aspect=square")) {
+                o->display = DISPLAY_CHOICE_SDL;
+                o->aspect_4_3 = !strcmp(v, "sdl,aspect=4:3");
+            } else {
+                snprintf(err, errlen, "-display %s: unsupported (sdl, sdl,aspect=4:3 or none)", v);
                 return OPT_ERROR;
             }
         } else if (!strcmp(a, "-device") && device_opts_handles(v)) {
@@ -335,6 +343,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
                 return OPT_ERROR;
             }
             o->monitor_stdio = !strcmp(v, "stdio");
+            monitor_given = 1;
         } else if (!strcmp(a, "-script")) {
             o->script = v; /* read and checked by main before the machine is built */
         } else if (!strcmp(a, "-d")) {
@@ -343,9 +352,32 @@ enum options_result options_parse(int argc, char **argv, struct options *o, char
             o->log_file = v;
         }
     }
+    if (nographic) {
+        if (o->display == DISPLAY_CHOICE_SDL) {
+            snprintf(err, errlen, "-nographic: cannot be used with -display sdl");
+            return OPT_ERROR;
+        }
+        o->display = DISPLAY_CHOICE_NONE;
+        /* QEMU's -nographic: COM1 and the monitor multiplexed on stdio, or
+         * the monitor alone there when COM1 was sent elsewhere */
+        if (!serial_given) {
+            c->serial[0] = "stdio";
+            serial_given = 1;
+            o->mux_stdio = !monitor_given;
+        } else if (!monitor_given && !(c->debugcon && !strcmp(c->debugcon, "stdio"))) {
+            int on_stdio = 0;
+            for (int k = 0; k < MACHINE_MAX_SERIAL; k++)
+                on_stdio |= c->serial[k] && !strcmp(c->serial[k], "stdio");
+            o->monitor_stdio = !on_stdio;
+        }
+    }
+    if (o->full_screen && o->display == DISPLAY_CHOICE_NONE) {
+        snprintf(err, errlen, "-full-screen: there is no window (-display none or -nographic)");
+        return OPT_ERROR;
+    }
     if (o->monitor_stdio) {
         /* the monitor owns the terminal's input; the serial port cannot share it
-         * (QEMU's Ctrl-A c multiplexer is not implemented) */
+         * (-nographic multiplexes COM1 and the monitor there) */
         for (int k = 0; k < MACHINE_MAX_SERIAL; k++) {
             if (c->serial[k] && !strcmp(c->serial[k], "stdio")) {
                 snprintf(err, errlen,

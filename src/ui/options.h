@@ -9,12 +9,22 @@
 
 enum options_result { OPT_RUN, OPT_EXIT_OK, OPT_ERROR };
 
+enum display_choice {
+    DISPLAY_CHOICE_DEFAULT, /* the window if a display server is there, else none */
+    DISPLAY_CHOICE_NONE,
+    DISPLAY_CHOICE_SDL,
+};
+
 struct options {
     struct machine_config cfg;
     const char *log_file; /* -D */
     const char *script;   /* --script FILE */
     bool monitor_stdio;   /* -monitor stdio */
-    char *owned[8];       /* strings the config points into (-drive file names) */
+    enum display_choice display;
+    bool full_screen; /* -full-screen */
+    bool aspect_4_3;  /* -display sdl,aspect=4:3 */
+    bool mux_stdio;   /* -nographic: COM1 and the monitor share stdio (Ctrl-A c) */
+    char *owned[8];   /* strings the config points into (-drive file names) */
     int nowned;
 };
 

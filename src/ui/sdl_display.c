@@ -1,0 +1,373 @@
+/* sdl_display.c - the SDL2 window (see sdl_display.h).
+ *
+ * Keys are taken by scancode (the key's position, whatever the host
+ * layout), and SDL's scancodes are HID usage IDs, which the emulated PS/2
+ * keyboard takes as they are.  SDL's auto-repeat events are dropped: the
+ * emulated keyboard repeats a held key itself, at the rate the guest set. */
+#include "ui/sdl_display.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+
+#include "devices/ps2mouse.h"
+
+/* with no event, the loop still wakes this often (ms): a safety net */
+#define IDLE_WAIT_MS 1000
+
+struct sdl_display {
+    struct sdl_display_config cfg;
+    struct display_link link;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Texture *tex;
+    int tex_w, tex_h; /* texture size = the guest image's */
+    Uint32 wake_event;
+    struct display_status status;
+    bool fullscreen;
+    bool grabbed;
+    bool redraw;
+    unsigned buttons;      /* PS2MOUSE_BUTTON_* held */
+    bool key_down[256];    /* HID keys the guest has seen go down */
+    bool hotkey_held[256]; /* scancodes whose press was a hotkey (their release is eaten too) */
+    bool grab_click_held;  /* the click that grabbed the mouse is not the guest's */
+};
+
+bool sdl_display_available(void)
+{
+    const char *x = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+    return (x && *x) || (w && *w);
+}
+
+struct display_link *sdl_display_link(struct sdl_display *d)
+{
+    return &d->link;
+}
+
+/* from the emulator thread: SDL_PushEvent is thread-safe */
+static void wake(void *opaque)
+{
+    struct sdl_display *d = opaque;
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = d->wake_event;
+    SDL_PushEvent(&ev);
+}
+
+static void set_title(struct sdl_display *d)
+{
+    char title[512];
+    d->status.grabbed = d->grabbed;
+    display_title(title, sizeof title, d->cfg.name, &d->status);
+    SDL_SetWindowTitle(d->win, title);
+}
+
+struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *err, size_t errlen)
+{
+    /* dynapc's own SIGINT/SIGTERM handlers stay (they end the run cleanly) */
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* the host's compositor must not be told to stop compositing */
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        snprintf(err, errlen, "%s", SDL_GetError());
+        return NULL;
+    }
+    struct sdl_display *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        return NULL;
+    }
+    d->cfg = *c;
+    d->wake_event = SDL_RegisterEvents(1);
+    if (d->wake_event == (Uint32)-1 || display_link_init(&d->link, wake, d)) {
+        snprintf(err, errlen, "cannot set up the window's event channel");
+        free(d);
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        return NULL;
+    }
+    int w, h;
+    display_natural_size(720, 400, c->aspect, &w, &h);
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (c->full_screen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    d->win = SDL_CreateWindow("dynapc", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h, flags);
+    /* no vsync: presenting never waits for the monitor */
+    d->ren = d->win ? SDL_CreateRenderer(d->win, -1, 0) : NULL;
+    if (!d->ren) {
+        snprintf(err, errlen, "%s", SDL_GetError());
+        sdl_display_close(d);
+        return NULL;
+    }
+    d->fullscreen = c->full_screen;
+    SDL_SetWindowMinimumSize(d->win, 160, 100);
+    set_title(d);
+    d->redraw = true;
+    return d;
+}
+
+void sdl_display_close(struct sdl_display *d)
+{
+    if (!d)
+        return;
+    if (d->tex)
+        SDL_DestroyTexture(d->tex);
+    if (d->ren)
+        SDL_DestroyRenderer(d->ren);
+    if (d->win)
+        SDL_DestroyWindow(d->win);
+    display_link_destroy(&d->link);
+    free(d);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+}
+
+/* the window's drawable in pixels (more than its size in points on HiDPI) */
+static void output_size(struct sdl_display *d, int *w, int *h)
+{
+    if (SDL_GetRendererOutputSize(d->ren, w, h) != 0)
+        SDL_GetWindowSize(d->win, w, h);
+}
+
+/* A new guest resolution: the window follows it, at the whole-number
+ * scale it has now (at least 1), unless the user made it fullscreen or
+ * maximised. */
+static void fit_window_to_mode(struct sdl_display *d, int img_w, int img_h)
+{
+    if (d->fullscreen || (SDL_GetWindowFlags(d->win) & SDL_WINDOW_MAXIMIZED))
+        return;
+    int out_w, out_h, win_w, win_h, nw, nh;
+    output_size(d, &out_w, &out_h);
+    SDL_GetWindowSize(d->win, &win_w, &win_h);
+    display_natural_size(img_w, img_h, d->cfg.aspect, &nw, &nh);
+    struct display_rect r = display_fit(img_w, img_h, d->cfg.aspect, out_w, out_h);
+    int k = r.w / nw >= 1 ? r.w / nw : 1;
+    /* drawable pixels per window point (2 on a typical HiDPI screen) */
+    double dpi = win_w > 0 ? (double)out_w / win_w : 1.0;
+    if (dpi < 1.0)
+        dpi = 1.0;
+    SDL_SetWindowSize(d->win, (int)(nw * k / dpi), (int)(nh * k / dpi));
+}
+
+/* display_link_take_frame's callback: the link's lock is held */
+static void upload(void *opaque, const uint32_t *pixels, int w, int h)
+{
+    struct sdl_display *d = opaque;
+    if (!d->tex || w != d->tex_w || h != d->tex_h) {
+        if (d->tex)
+            SDL_DestroyTexture(d->tex);
+        d->tex = SDL_CreateTexture(d->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, w, h);
+        if (!d->tex)
+            return;
+        bool first = d->tex_w == 0;
+        d->tex_w = w;
+        d->tex_h = h;
+        if (!first || !d->fullscreen)
+            fit_window_to_mode(d, w, h);
+    }
+    SDL_UpdateTexture(d->tex, NULL, pixels, w * (int)sizeof *pixels);
+    d->redraw = true;
+}
+
+static void draw(struct sdl_display *d)
+{
+    SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
+    SDL_RenderClear(d->ren);
+    if (d->tex) {
+        int out_w, out_h;
+        output_size(d, &out_w, &out_h);
+        struct display_rect r = display_fit(d->tex_w, d->tex_h, d->cfg.aspect, out_w, out_h);
+        SDL_Rect dst = {r.x, r.y, r.w, r.h};
+        SDL_RenderCopy(d->ren, d->tex, NULL, &dst);
+    }
+    SDL_RenderPresent(d->ren);
+    d->redraw = false;
+}
+
+static void push(struct sdl_display *d, enum display_event_kind kind, int a, int b, int c)
+{
+    struct display_event ev = {.kind = kind, .a = a, .b = b, .c = c, .buttons = d->buttons};
+    display_link_push(&d->link, &ev);
+}
+
+static void set_grab(struct sdl_display *d, bool on)
+{
+    if (d->grabbed == on)
+        return;
+    if (SDL_SetRelativeMouseMode(on ? SDL_TRUE : SDL_FALSE) != 0 && on)
+        return; /* no relative mode on this system: no grab */
+    SDL_SetWindowGrab(d->win, on ? SDL_TRUE : SDL_FALSE);
+    d->grabbed = on;
+    set_title(d);
+}
+
+/* the guest must not keep keys down that the host let go while the window
+ * was not looking (focus lost, Alt+Tab) */
+static void release_all_keys(struct sdl_display *d)
+{
+    for (int k = 0; k < 256; k++) {
+        if (d->key_down[k]) {
+            d->key_down[k] = false;
+            push(d, DISPLAY_EV_KEY, k, 0, 0);
+        }
+    }
+    if (d->buttons) {
+        d->buttons = 0;
+        push(d, DISPLAY_EV_MOUSE, 0, 0, 0);
+    }
+}
+
+static void toggle_fullscreen(struct sdl_display *d)
+{
+    d->fullscreen = !d->fullscreen;
+    SDL_SetWindowFullscreen(d->win, d->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+    if (!d->fullscreen) {
+        set_grab(d, false);
+        if (d->tex)
+            fit_window_to_mode(d, d->tex_w, d->tex_h);
+    }
+    d->redraw = true;
+}
+
+/* Ctrl+Alt+letter; true if the key was one */
+static bool hotkey(struct sdl_display *d, const SDL_KeyboardEvent *k)
+{
+    SDL_Scancode sc = k->keysym.scancode;
+    if ((unsigned)sc >= 256)
+        return false;
+    if (k->type == SDL_KEYUP) {
+        if (!d->hotkey_held[sc])
+            return false;
+        d->hotkey_held[sc] = false;
+        return true;
+    }
+    Uint16 mod = k->keysym.mod;
+    if (!(mod & KMOD_CTRL) || !(mod & KMOD_ALT))
+        return false;
+    switch (sc) {
+    case SDL_SCANCODE_F:
+        if (!k->repeat)
+            toggle_fullscreen(d);
+        break;
+    case SDL_SCANCODE_G:
+        set_grab(d, false);
+        break;
+    case SDL_SCANCODE_S:
+        if (!k->repeat)
+            push(d, DISPLAY_EV_SCREENSHOT, 0, 0, 0);
+        break;
+    default:
+        return false;
+    }
+    d->hotkey_held[sc] = true;
+    return true;
+}
+
+static void key_event(struct sdl_display *d, const SDL_KeyboardEvent *k)
+{
+    if (hotkey(d, k) || k->repeat)
+        return;
+    int hid = display_hid_key(k->keysym.scancode);
+    if (hid < 0)
+        return;
+    bool down = k->type == SDL_KEYDOWN;
+    if (!down && !d->key_down[hid])
+        return;
+    d->key_down[hid] = down;
+    push(d, DISPLAY_EV_KEY, hid, down, 0);
+}
+
+static unsigned button_bit(Uint8 b)
+{
+    switch (b) {
+    case SDL_BUTTON_LEFT:
+        return PS2MOUSE_BUTTON_LEFT;
+    case SDL_BUTTON_RIGHT:
+        return PS2MOUSE_BUTTON_RIGHT;
+    case SDL_BUTTON_MIDDLE:
+        return PS2MOUSE_BUTTON_MIDDLE;
+    default:
+        return 0;
+    }
+}
+
+static void handle(struct sdl_display *d, const SDL_Event *ev)
+{
+    switch (ev->type) {
+    case SDL_QUIT:
+        push(d, DISPLAY_EV_QUIT, 0, 0, 0);
+        break;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+        key_event(d, &ev->key);
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (!d->grabbed) {
+            set_grab(d, true);
+            d->grab_click_held = d->grabbed;
+            break;
+        }
+        d->buttons |= button_bit(ev->button.button);
+        push(d, DISPLAY_EV_MOUSE, 0, 0, 0);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (d->grab_click_held) {
+            d->grab_click_held = false;
+            break;
+        }
+        if (d->grabbed) {
+            d->buttons &= ~button_bit(ev->button.button);
+            push(d, DISPLAY_EV_MOUSE, 0, 0, 0);
+        }
+        break;
+    case SDL_MOUSEMOTION:
+        if (d->grabbed)
+            push(d, DISPLAY_EV_MOUSE, ev->motion.xrel, ev->motion.yrel, 0);
+        break;
+    case SDL_MOUSEWHEEL:
+        if (d->grabbed) {
+            /* the packet counts detents towards the user as positive */
+            int dz = ev->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? ev->wheel.y : -ev->wheel.y;
+            push(d, DISPLAY_EV_MOUSE, 0, 0, dz);
+        }
+        break;
+    case SDL_WINDOWEVENT:
+        switch (ev->window.event) {
+        case SDL_WINDOWEVENT_FOCUS_LOST:
+            set_grab(d, false);
+            release_all_keys(d);
+            break;
+        case SDL_WINDOWEVENT_SIZE_CHANGED:
+        case SDL_WINDOWEVENT_EXPOSED:
+        case SDL_WINDOWEVENT_SHOWN:
+        case SDL_WINDOWEVENT_RESTORED:
+            d->redraw = true;
+            break;
+        }
+        break;
+    default:
+        if (ev->type == d->wake_event)
+            display_link_woken(&d->link);
+        break;
+    }
+}
+
+void sdl_display_run(struct sdl_display *d)
+{
+    while (!d->status.ended) {
+        SDL_Event ev;
+        if (SDL_WaitEventTimeout(&ev, IDLE_WAIT_MS)) {
+            handle(d, &ev);
+            while (SDL_PollEvent(&ev))
+                handle(d, &ev);
+        }
+        display_link_take_frame(&d->link, upload, d);
+        if (display_link_take_status(&d->link, &d->status))
+            set_title(d);
+        if (d->redraw)
+            draw(d);
+    }
+    set_grab(d, false);
+}
