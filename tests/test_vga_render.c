@@ -617,8 +617,10 @@ START_TEST(test_dirty_mode13)
     dac_fill();
     struct vga_frame f = render();
     ck_rows(&f, 0, 200);
+    uint64_t serial = f.serial;
     f = render();
     ck_clean(&f);
+    ck_assert_uint_eq(f.serial, serial); /* the same image */
 
     /* one byte: only its line (the 256-byte unit at 4 x 32000 = 128000 holds
      * nothing else on screen: line 100 is bytes 128000-129279 of vram) */
@@ -626,6 +628,7 @@ START_TEST(test_dirty_mode13)
     f = render();
     ck_rows(&f, 100, 101);
     ck_assert_uint_eq(px(&f, 0, 100), dac_color(0x42));
+    ck_assert_uint_eq(f.serial, serial + 1); /* the next image */
     /* one in the middle of line 150 (vram 4 x 48160 = 192640): units of 256
      * bytes can straddle two lines, never more */
     mem_w(0xA0000 + 150 * 320 + 160, 0x43);

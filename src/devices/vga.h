@@ -48,12 +48,17 @@ struct vga;
  * vga_render() or vga_free().  dirty: the image differs (or may differ) from
  * the one the previous call returned, in rows [dirty_y0, dirty_y1) only (the
  * rows outside are unchanged; the whole frame, 0 and height, when the mode
- * or size changed).  Not dirty: dirty_y0 == dirty_y1 == 0. */
+ * or size changed).  Not dirty: dirty_y0 == dirty_y1 == 0.
+ * serial counts the images: it grows by one each time a call returns a
+ * changed image.  With more than one caller (a window and a screendump), a
+ * caller that last saw serial - 1 may use the dirty rows; one that saw less
+ * missed a change and must take the whole frame. */
 struct vga_frame {
     const uint32_t *pixels;
     int width, height;
     bool dirty;
     int dirty_y0, dirty_y1;
+    uint64_t serial;
 };
 
 /* Claims the VGA ports, A0000h-BFFFFh and the DISPI ports on bus.  With pci,

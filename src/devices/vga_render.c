@@ -569,6 +569,9 @@ void vga_render(struct vga *v, struct vga_frame *out)
     out->dirty = r.y0 < r.y1;
     out->dirty_y0 = out->dirty ? r.y0 : 0;
     out->dirty_y1 = out->dirty ? r.y1 : 0;
+    if (out->dirty)
+        v->serial++;
+    out->serial = v->serial;
 }
 
 uint64_t vga_frame_period_ns(struct vga *v)

@@ -76,6 +76,7 @@ struct vga {
     bool dirty;        /* a register the picture depends on changed: redraw it all */
     bool cursor_dirty; /* the cursor's shape or position changed */
     int last_blink;    /* blink phases the last text render used, -1 = none */
+    uint64_t serial;   /* images returned changed (struct vga_frame.serial) */
     /* video memory written since the last render: units [mem_dirty_lo,
      * mem_dirty_hi] may have marks (lo > hi: none); each unit is
      * VGA_DIRTY_UNIT bytes of vram, its bit p set when a byte of plane p
