@@ -472,6 +472,16 @@ static void render_vbe(struct vga *v, struct redraw *r)
             }
             continue;
         }
+        if (last < VGA_VRAM_SIZE && (bpp == 32 || bpp == 8)) { /* the common cases, without the checks */
+            const uint8_t *m = &v->vram[first];
+            if (bpp == 32)
+                for (unsigned x = 0; x < w; x++, m += 4)
+                    out[x] = (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+            else
+                for (unsigned x = 0; x < w; x++)
+                    out[x] = lut[m[x]];
+            continue;
+        }
         for (unsigned x = 0; x < w; x++) {
             uint64_t a = first + (uint64_t)x * bytespp;
             out[x] = a >= VGA_VRAM_SIZE ? 0 : vbe_pixel(v, lut, (uint32_t)a, bpp, x);
