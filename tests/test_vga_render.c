@@ -757,6 +757,136 @@ START_TEST(test_dirty_vbe)
 }
 END_TEST
 
+/* Incremental redraws against full ones: random memory writes (every
+ * write mode, both planes and chain-4/odd-even paths), cursor moves, time
+ * passing (blink phases) and VBE bank and LFB writes, and after each batch
+ * the image vga_render kept up to date must equal the one a full redraw
+ * (vga_mark_dirty) makes from scratch. */
+static uint32_t xorshift(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static void ck_incremental_equals_full(int round)
+{
+    struct vga_frame f = render();
+    size_t n = (size_t)f.width * (size_t)f.height;
+    uint32_t *copy = malloc(n * sizeof *copy);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, f.pixels, n * sizeof *copy);
+    int w = f.width, h = f.height;
+    vga_mark_dirty(vga);
+    f = render();
+    ck_assert_int_eq(f.width, w);
+    ck_assert_int_eq(f.height, h);
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < n; i++)
+        if (copy[i] != f.pixels[i] && bad++ == 0)
+            first = i;
+    free(copy);
+    ck_assert_msg(bad == 0, "round %d: %zu pixels stale, first at (%zu,%zu)", round, bad, first % (size_t)w,
+                  first / (size_t)w);
+}
+
+static void random_batch(uint32_t *seed, uint32_t window, uint32_t size, bool text)
+{
+    for (int i = 0; i < 40; i++) {
+        uint32_t r = xorshift(seed);
+        switch (r % 8) {
+        case 0:
+            gr_w(5, (uint8_t)((gr_r(5) & ~3u) | (r >> 8 & 3))); /* write mode */
+            break;
+        case 1:
+            sr_w(2, (uint8_t)(r >> 8 & 0x0F)); /* map mask */
+            break;
+        case 2:
+            gr_w(8, (uint8_t)(r >> 8)); /* bit mask */
+            break;
+        case 3:
+            if (text) {
+                cr_w(0x0E, (uint8_t)(r >> 8 & 0x07));
+                cr_w(0x0F, (uint8_t)(r >> 16));
+            } else {
+                timerq_advance(tq, (r >> 8 & 0xFFFF) * 1000);
+            }
+            break;
+        case 4:
+            timerq_advance(tq, (uint64_t)(r >> 8 & 0xFF) * 1000000); /* up to 18 frames */
+            break;
+        default:
+            mem_w(window + (r >> 8) % size, (uint8_t)(r >> 3));
+            break;
+        }
+    }
+    gr_w(5, (uint8_t)(gr_r(5) & ~3u));
+    sr_w(2, text ? 0x03 : 0x0F);
+    gr_w(8, 0xFF);
+}
+
+START_TEST(test_dirty_matches_full_redraw)
+{
+    uint32_t seed = 0x2545F491;
+    /* text with blinking characters and a moving cursor */
+    set_mode(&mode03);
+    dac_fill();
+    load_font(0, 16);
+    for (int round = 0; round < 30; round++) {
+        random_batch(&seed, 0xB8000, 4000, true);
+        ck_incremental_equals_full(round);
+    }
+    /* 16-colour planar, every write mode */
+    set_mode(&mode12);
+    dac_fill();
+    for (int round = 0; round < 30; round++) {
+        random_batch(&seed, 0xA0000, 38400, false);
+        ck_incremental_equals_full(100 + round);
+    }
+    /* chain-4 with a split screen and panning */
+    set_mode(&mode13);
+    cr_w(0x18, 150);
+    cr_w(0x07, 0x0F);
+    cr_w(0x09, 0x01);
+    ar_w(0x13, 2);
+    cr_w(0x0D, 37);
+    for (int round = 0; round < 30; round++) {
+        random_batch(&seed, 0xA0000, 65536, false);
+        ck_incremental_equals_full(200 + round);
+    }
+    /* mode X */
+    set_mode_x();
+    for (int round = 0; round < 30; round++) {
+        random_batch(&seed, 0xA0000, 65536, false);
+        ck_incremental_equals_full(300 + round);
+    }
+    /* CGA 4-colour: interleaved banks */
+    set_mode(&mode04);
+    for (int round = 0; round < 30; round++) {
+        random_batch(&seed, 0xB8000, 0x4000, false);
+        ck_incremental_equals_full(400 + round);
+    }
+    /* VBE 16 bpp: LFB words and banked bytes, with an x/y offset */
+    map_lfb_and_mode(640, 480, 16);
+    dispi_w(6, 700);
+    dispi_w(8, 3);
+    dispi_w(9, 7);
+    for (int round = 0; round < 30; round++) {
+        for (int i = 0; i < 40; i++) {
+            uint32_t r = xorshift(&seed);
+            if (r & 1) {
+                bus_write(bus, BUS_MEM, LFB_ADDR + (r >> 4) % (1400 * 490), r >> 7 & 0xFFFF, 2);
+            } else {
+                dispi_w(5, (uint16_t)(r >> 4) % 11);
+                mem_w(0xA0000 + (r >> 8) % 65536, (uint8_t)r);
+            }
+        }
+        ck_incremental_equals_full(500 + round);
+    }
+}
+END_TEST
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -908,6 +1038,7 @@ static Suite *vga_render_suite(void)
     tcase_add_test(api, test_dirty_mode13);
     tcase_add_test(api, test_dirty_text_cursor_and_blink);
     tcase_add_test(api, test_dirty_vbe);
+    tcase_add_test(api, test_dirty_matches_full_redraw);
     tcase_add_test(api, test_idle_cost);
     suite_add_tcase(s, api);
     return s;
