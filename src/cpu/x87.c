@@ -18,75 +18,9 @@
 
 #include "cpu/f80_fast.h"
 #include "cpu/fptrans.h"
+#include "cpu/x87_internal.h"
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#define NOINLINE      __attribute__((noinline))
-#else
-#define ALWAYS_INLINE inline
-#define NOINLINE
-#endif
-
-#define CW_IM    0x0001
-#define J_BIT    0x8000000000000000ull
-#define FINIT_CW 0x037F
-
-enum { K_ADD = 0, K_MUL = 1, K_COM = 2, K_COMP = 3, K_SUB = 4, K_SUBR = 5, K_DIV = 6, K_DIVR = 7 };
-/* memory operand types (op->imm) */
-enum { T_F32, T_F64, T_I32, T_I16, T_I64, T_F80, T_BCD };
 static const uint8_t type_size[] = {4, 8, 4, 2, 8, 10, 10};
-
-/* ---- state helpers -------------------------------------------------------- */
-
-static inline unsigned phys(const struct fpu *f, unsigned i)
-{
-    return (f->top + i) & 7;
-}
-static inline bool st_empty(const struct fpu *f, unsigned i)
-{
-    return !((f->valid >> phys(f, i)) & 1);
-}
-static inline f80 *st(struct fpu *f, unsigned i)
-{
-    return &f->st[phys(f, i)];
-}
-/* a register write as two 64-bit stores (the padding after the exponent
- * zeroed), so that the next read of the register, which loads 64-bit
- * halves, is forwarded from the stores instead of stalling */
-static inline void f80_put(f80 *dst, f80 v)
-{
-    uint64_t w[2] = {v.mant, v.se};
-    memcpy(dst, w, sizeof w);
-}
-_Static_assert(sizeof(f80) == 16, "f80 is two 64-bit words");
-
-static inline void st_write(struct fpu *f, unsigned i, f80 v)
-{
-    f80_put(&f->st[phys(f, i)], v);
-}
-
-static inline void st_set(struct fpu *f, unsigned i, f80 v)
-{
-    unsigned p = phys(f, i);
-    f80_put(&f->st[p], v);
-    f->valid |= (uint8_t)(1u << p);
-}
-static inline void fpu_pop(struct fpu *f)
-{
-    f->valid &= (uint8_t) ~(1u << f->top);
-    f->top = (f->top + 1) & 7;
-}
-static inline void fpu_push(struct fpu *f, f80 v)
-{
-    f->top = (f->top - 1) & 7;
-    f80_put(&f->st[f->top], v);
-    f->valid |= (uint8_t)(1u << f->top);
-}
-/* the register a push would fill is in use: stack overflow */
-static inline bool push_full(const struct fpu *f)
-{
-    return (f->valid >> ((f->top - 1) & 7)) & 1;
-}
 
 static uint16_t fpu_sw(const struct fpu *f)
 {
@@ -189,20 +123,13 @@ static bool pending_slow(struct cpu *cpu, const struct op *op)
 
 /* CR0.EM/TS (#NM) and pending exceptions, in that order (SDM Vol. 3A 6.15
  * and 2.5); true when the instruction must wait (FERR#) */
-static bool wait_check_slow(struct cpu *cpu, const struct op *op)
+bool x87_wait_check_slow(struct cpu *cpu, const struct op *op)
 {
     if (cpu->cr0 & (CR0_EM | CR0_TS))
         cpu_fault(cpu, op, EXC_NM, 0, 0);
     if (cpu->fpu.sw & SW_ES)
         return pending_slow(cpu, op);
     return false;
-}
-
-static inline bool must_wait(struct cpu *cpu, const struct op *op)
-{
-    if (likely(!((cpu->cr0 & (CR0_EM | CR0_TS)) | (cpu->fpu.sw & SW_ES))))
-        return false;
-    return wait_check_slow(cpu, op);
 }
 
 /* the non-waiting control instructions check only #NM */
@@ -223,82 +150,9 @@ bool x87_mmx_check(struct cpu *cpu, const struct op *op)
     return true;
 }
 
-/* the last non-control instruction (FIP, FCS, FOP; op->imm2 holds FOP) */
-static inline void note_insn(struct cpu *cpu, const struct op *op)
-{
-    cpu->fpu.fip = op->eip;
-    cpu->fpu.fcs = cpu->seg[SEG_CS].sel;
-    cpu->fpu.fop = (uint16_t)op->imm2;
-}
-static inline void note_data(struct cpu *cpu, const struct op *op, uint32_t ea)
-{
-    cpu->fpu.fdp = ea;
-    cpu->fpu.fds = cpu->seg[op->seg].sel;
-}
-
 /* ---- exception responses -------------------------------------------------- */
 
-/* folds one instruction's exception flags (F80_*) into SW and sets C1 from
- * F80_C1; returns false when an unmasked IE, DE or ZE forbids the store to a
- * register (an unmasked OE/UE still stores the wrapped result, f80.h) */
-static inline bool commit_reg(struct fpu *f, uint16_t fl)
-{
-    f->sw = (uint16_t)((f->sw & ~SW_C1) | (fl & (F80_EXC | F80_C1)));
-    uint16_t unm = fl & f->env.unmasked;
-    if (likely(!unm))
-        return true;
-    f->sw |= SW_ES | SW_B;
-    return !(unm & (F80_IE | F80_DE | F80_ZE));
-}
-
-/* the same for a memory destination: unmasked OE/UE store nothing either */
-static inline bool commit_mem(struct fpu *f, uint16_t fl)
-{
-    f->sw = (uint16_t)((f->sw & ~SW_C1) | (fl & (F80_EXC | F80_C1)));
-    uint16_t unm = fl & f->env.unmasked;
-    if (likely(!unm))
-        return true;
-    f->sw |= SW_ES | SW_B;
-    return !(unm & (F80_IE | F80_DE | F80_ZE | F80_OE | F80_UE));
-}
-
-/* stack underflow (an empty operand): IE, SF, C1 = 0; true when masked
- * (the destination gets the indefinite) */
-static bool stack_underflow(struct fpu *f)
-{
-    f->sw = (uint16_t)((f->sw & ~SW_C1) | SW_IE | SW_SF);
-    if (f->cw & CW_IM)
-        return true;
-    f->sw |= SW_ES | SW_B;
-    return false;
-}
-
-/* stack overflow (a push onto a full register): IE, SF, C1 = 1 */
-static bool stack_overflow(struct fpu *f)
-{
-    f->sw |= SW_IE | SW_SF | SW_C1;
-    if (f->cw & CW_IM)
-        return true;
-    f->sw |= SW_ES | SW_B;
-    return false;
-}
-
 /* ---- memory ------------------------------------------------------------------ */
-
-static uint32_t fpu_lin(struct cpu *cpu, const struct op *op, uint32_t ea, unsigned size, bool write)
-{
-    return seg_lin_wide(cpu, op, ea, size, write);
-}
-
-static uint64_t read64(struct cpu *cpu, const struct op *op, uint32_t lin)
-{
-    struct tlb_entry *e = tlb_entry_for(cpu, lin);
-    if (likely(e->tag_r == (lin & ~0xFF8u))) {
-        const uint8_t *p = (const uint8_t *)(e->addend + lin);
-        return (uint64_t)ld_le32(p) | (uint64_t)ld_le32(p + 4) << 32;
-    }
-    return mem_read_slow(cpu, op, lin, 8);
-}
 
 static void read_bytes(struct cpu *cpu, const struct op *op, uint32_t lin, uint8_t *b, unsigned n)
 {
@@ -496,11 +350,9 @@ static const struct op *farith_m(struct cpu *cpu, const struct op *op)
 /* register forms: D8 (ST0 = ST0 op ST(i)), DC (ST(i) = ST(i) op ST0), DE
  * (the same, then pop); sub = kind, imm = form: bit 0 = the destination is
  * ST(i), bit 1 = pop.  FADD, FMUL, FSUB and FSUBR have a handler per form
- * (fadd_st0_sti...) that does the common case inline and leaves
+ * (fadd_st0_sti..., x87_fast.c) that does the common case inline and leaves
  * everything else to this one. */
-enum { FORM_ST0 = 0, FORM_STI = 1, FORM_STI_POP = 3 };
-
-static NOINLINE const struct op *farith_r(struct cpu *cpu, const struct op *op)
+const struct op *x87_farith_r(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -523,112 +375,6 @@ static NOINLINE const struct op *farith_r(struct cpu *cpu, const struct op *op)
             fpu_pop(f);
     }
     return op + 1;
-}
-
-/* nothing to wait for or fault on: no CR0.EM/TS, no pending exception */
-static inline bool x87_ready(const struct cpu *cpu)
-{
-    return !((cpu->cr0 & (CR0_EM | CR0_TS)) | (cpu->fpu.sw & SW_ES));
-}
-
-/* the fast path's result: PE and C1 at most, stored whatever the masks */
-static inline void commit_fast(struct fpu *f, uint16_t fl)
-{
-    f->sw = (uint16_t)((f->sw & ~SW_C1) | fl);
-    if (unlikely(fl & f->env.unmasked))
-        f->sw |= SW_ES | SW_B;
-}
-
-static ALWAYS_INLINE const struct op *farith_r_form(struct cpu *cpu, const struct op *op, unsigned kind,
-                                                    unsigned form)
-{
-    struct fpu *f = &cpu->fpu;
-    unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
-    unsigned pd = (form & 1) ? pi : p0, ps = (form & 1) ? p0 : pi;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) && f80_fast_env(&f->env))) {
-        f80 a = f->st[pd], b = f->st[ps], r;
-        uint16_t fl;
-        bool done;
-        if (kind == K_MUL)
-            done = f80_fast_mul(a, b, &r, &fl);
-        else if (kind == K_SUBR)
-            done = f80_fast_add(b, a, true, &r, &fl);
-        else
-            done = f80_fast_add(a, b, kind == K_SUB, &r, &fl);
-        if (likely(done)) {
-            note_insn(cpu, op);
-            commit_fast(f, fl);
-            f80_put(&f->st[pd], r);
-            if (form & 2)
-                fpu_pop(f);
-            return op + 1;
-        }
-    }
-    return farith_r(cpu, op);
-}
-
-static const struct op *fadd_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_ADD, FORM_ST0);
-}
-static const struct op *fadd_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_ADD, FORM_STI);
-}
-static const struct op *faddp_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_ADD, FORM_STI_POP);
-}
-static const struct op *fmul_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_MUL, FORM_ST0);
-}
-static const struct op *fmul_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_MUL, FORM_STI);
-}
-static const struct op *fmulp_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_MUL, FORM_STI_POP);
-}
-static const struct op *fsub_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUB, FORM_ST0);
-}
-static const struct op *fsub_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUB, FORM_STI);
-}
-static const struct op *fsubp_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUB, FORM_STI_POP);
-}
-static const struct op *fsubr_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUBR, FORM_ST0);
-}
-static const struct op *fsubr_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUBR, FORM_STI);
-}
-static const struct op *fsubrp_sti_st0(struct cpu *cpu, const struct op *op)
-{
-    return farith_r_form(cpu, op, K_SUBR, FORM_STI_POP);
-}
-
-/* the handler for kind (K_*, after the DC/DE FSUB/FSUBR swap) in form */
-static op_fn farith_r_op(struct op *op, unsigned kind, unsigned form)
-{
-    static const op_fn by_kind_form[8][4] = {
-        [K_ADD] = {fadd_st0_sti, fadd_sti_st0, NULL, faddp_sti_st0},
-        [K_MUL] = {fmul_st0_sti, fmul_sti_st0, NULL, fmulp_sti_st0},
-        [K_SUB] = {fsub_st0_sti, fsub_sti_st0, NULL, fsubp_sti_st0},
-        [K_SUBR] = {fsubr_st0_sti, fsubr_sti_st0, NULL, fsubrp_sti_st0},
-    };
-    op->sub = (uint8_t)kind;
-    op->imm = form;
-    op_fn fn = by_kind_form[kind][form];
-    return fn ? fn : farith_r;
 }
 
 /* FCOM/FCOMP/FUCOM/FUCOMP ST(i), FCOMPP, FUCOMPP: sub = pops, imm = quiet */
@@ -654,7 +400,7 @@ static const struct op *fcom_r(struct cpu *cpu, const struct op *op)
 }
 
 /* FCOMI/FCOMIP/FUCOMI/FUCOMIP (P6): ZF PF CF; sub = pop, imm = quiet */
-static NOINLINE const struct op *fcomi(struct cpu *cpu, const struct op *op)
+const struct op *x87_fcomi(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -685,74 +431,6 @@ static NOINLINE const struct op *fcomi(struct cpu *cpu, const struct op *op)
     if (pop)
         fpu_pop(f);
     return op + 1;
-}
-
-/* the common case of FCOMI & co.: normal operands or zeros, which raise
- * nothing, quiet or not */
-static ALWAYS_INLINE const struct op *fcomi_form(struct cpu *cpu, const struct op *op, bool pop)
-{
-    static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
-    struct fpu *f = &cpu->fpu;
-    unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
-    enum f80_relation r;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) &&
-               f80_fast_compare(f->st[p0], f->st[pi], &r))) {
-        note_insn(cpu, op);
-        f->sw &= (uint16_t)~SW_C1;
-        cpu->lf_flags = rel_flags[r];
-        cpu->lf_kind = LF_NONE;
-        if (pop)
-            fpu_pop(f);
-        return op + 1;
-    }
-    return fcomi(cpu, op);
-}
-static const struct op *fcomi_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return fcomi_form(cpu, op, false);
-}
-static const struct op *fcomip_st0_sti(struct cpu *cpu, const struct op *op)
-{
-    return fcomi_form(cpu, op, true);
-}
-
-/* FLD m32/m64: a normal number converts inline */
-static ALWAYS_INLINE const struct op *fld_m_ieee(struct cpu *cpu, const struct op *op, bool dbl)
-{
-    if (must_wait(cpu, op))
-        return exit_to(cpu, op->eip);
-    struct fpu *f = &cpu->fpu;
-    uint32_t ea = op_ea(cpu, op);
-    uint32_t lin = fpu_lin(cpu, op, ea, dbl ? 8 : 4, false);
-    uint64_t bits = dbl ? read64(cpu, op, lin) : mem_read(cpu, op, lin, 4);
-    f80 v;
-    uint16_t fl = 0;
-    if (unlikely(dbl ? !f80_fast_from_f64(bits, &v) : !f80_fast_from_f32((uint32_t)bits, &v))) {
-        /* converted with DE masked: an unmasked DE still loads */
-        struct f80_env ce = f->env;
-        ce.unmasked &= (uint8_t)~F80_DE;
-        v = dbl ? f80_from_f64(bits, &ce) : f80_from_f32((uint32_t)bits, &ce);
-        fl = ce.flags;
-    }
-    note_insn(cpu, op);
-    note_data(cpu, op, ea);
-    if (unlikely(push_full(f))) {
-        if (stack_overflow(f))
-            fpu_push(f, f80_indefinite());
-        return op + 1;
-    }
-    commit_reg(f, fl);
-    if (!(fl & f->env.unmasked & F80_IE))
-        fpu_push(f, v);
-    return op + 1;
-}
-static const struct op *fld_m32(struct cpu *cpu, const struct op *op)
-{
-    return fld_m_ieee(cpu, op, false);
-}
-static const struct op *fld_m64(struct cpu *cpu, const struct op *op)
-{
-    return fld_m_ieee(cpu, op, true);
 }
 
 /* FLD m32/m64 (the hot loads) and every other FLD m; imm = type */
@@ -857,7 +535,7 @@ static const struct op *fst_m(struct cpu *cpu, const struct op *op)
 }
 
 /* FLD ST(i) */
-static const struct op *fld_r(struct cpu *cpu, const struct op *op)
+const struct op *x87_fld_r(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -881,7 +559,7 @@ static const struct op *fld_r(struct cpu *cpu, const struct op *op)
 }
 
 /* FST/FSTP ST(i); sub = pop */
-static const struct op *fst_r(struct cpu *cpu, const struct op *op)
+const struct op *x87_fst_r(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -901,7 +579,7 @@ static const struct op *fst_r(struct cpu *cpu, const struct op *op)
 }
 
 /* FXCH ST(i) */
-static const struct op *fxch(struct cpu *cpu, const struct op *op)
+const struct op *x87_fxch(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -922,145 +600,6 @@ static const struct op *fxch(struct cpu *cpu, const struct op *op)
     st_write(f, 0, *st(f, i));
     st_write(f, i, t);
     return op + 1;
-}
-
-/* ---- pairs ------------------------------------------------------------------
- *
- * x87 code keeps its operands on the stack by copying them first: compilers
- * emit FLD ST(i) or FXCH ST(i) before an arithmetic instruction on ST0, and
- * FSTP ST(0) after FCOMIP to drop the other operand.  x87_fuse() gives the
- * first instruction of such a pair a handler that runs both when both take
- * their fast paths (returning op + 2), and otherwise runs the first one
- * alone, as its own handler would, and returns op + 1 so that the second
- * runs as usual.  The state after the pair is the same either way; FIP and
- * FOP are the second instruction's. */
-
-/* the fast arithmetic of a fused pair */
-static ALWAYS_INLINE bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *fl)
-{
-    if (kind == K_MUL)
-        return f80_fast_mul(a, b, r, fl);
-    if (kind == K_SUBR)
-        return f80_fast_add(b, a, true, r, fl);
-    return f80_fast_add(a, b, kind == K_SUB, r, fl);
-}
-
-/* FLD ST(i); FOP ST0, ST(j) */
-static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct op *op, unsigned kind)
-{
-    struct fpu *f = &cpu->fpu;
-    const struct op *next = op + 1;
-    unsigned src = (f->top + op->rm) & 7, dst = (f->top - 1) & 7, pj = (dst + next->rm) & 7;
-    if (likely(x87_ready(cpu) && ((f->valid >> src) & 1) && !((f->valid >> dst) & 1) &&
-               (next->rm == 0 || ((f->valid >> pj) & 1)) && f80_fast_env(&f->env))) {
-        f80 a = f->st[src], r;
-        uint16_t fl;
-        if (likely(fast_arith(kind, a, next->rm ? f->st[pj] : a, &r, &fl))) {
-            note_insn(cpu, next);
-            commit_fast(f, fl);
-            fpu_push(f, r);
-            return op + 2;
-        }
-    }
-    return fld_r(cpu, op);
-}
-static const struct op *fld_fadd(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_ADD);
-}
-static const struct op *fld_fmul(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_MUL);
-}
-static const struct op *fld_fsub(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_SUB);
-}
-static const struct op *fld_fsubr(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_SUBR);
-}
-
-/* FXCH ST(i); FOP ST0, ST(j) */
-static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct op *op, unsigned kind)
-{
-    struct fpu *f = &cpu->fpu;
-    const struct op *next = op + 1;
-    unsigned p0 = f->top, pi = (p0 + op->rm) & 7, pj = (p0 + next->rm) & 7;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> pj) & 1) &&
-               f80_fast_env(&f->env))) {
-        /* after the exchange ST0 holds the old ST(i) and ST(i) the old ST0 */
-        f80 old0 = f->st[p0], a = f->st[pi], r;
-        f80 b = pj == p0 ? a : pj == pi ? old0 : f->st[pj];
-        uint16_t fl;
-        if (likely(fast_arith(kind, a, b, &r, &fl))) {
-            note_insn(cpu, next);
-            commit_fast(f, fl);
-            f80_put(&f->st[pi], old0);
-            f80_put(&f->st[p0], r);
-            return op + 2;
-        }
-    }
-    return fxch(cpu, op);
-}
-static const struct op *fxch_fadd(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_ADD);
-}
-static const struct op *fxch_fmul(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_MUL);
-}
-static const struct op *fxch_fsub(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_SUB);
-}
-static const struct op *fxch_fsubr(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_SUBR);
-}
-
-/* FCOMIP/FUCOMIP ST(i); FSTP ST(0) */
-static const struct op *fcomip_fpop(struct cpu *cpu, const struct op *op)
-{
-    static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
-    struct fpu *f = &cpu->fpu;
-    unsigned p0 = f->top, pi = (p0 + op->rm) & 7, p1 = (p0 + 1) & 7;
-    enum f80_relation r;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> p1) & 1) &&
-               f80_fast_compare(f->st[p0], f->st[pi], &r))) {
-        note_insn(cpu, op + 1);
-        f->sw &= (uint16_t)~SW_C1;
-        cpu->lf_flags = rel_flags[r];
-        cpu->lf_kind = LF_NONE;
-        f->valid &= (uint8_t) ~(1u << p0 | 1u << p1);
-        f->top = (p0 + 2) & 7;
-        return op + 2;
-    }
-    return fcomi(cpu, op);
-}
-
-void x87_fuse(struct op *ops, unsigned n)
-{
-    static const op_fn arith_st0[4] = {fadd_st0_sti, fmul_st0_sti, fsub_st0_sti, fsubr_st0_sti};
-    static const op_fn with_fld[4] = {fld_fadd, fld_fmul, fld_fsub, fld_fsubr};
-    static const op_fn with_fxch[4] = {fxch_fadd, fxch_fmul, fxch_fsub, fxch_fsubr};
-    for (unsigned k = 0; k + 1 < n; k++) {
-        struct op *a = &ops[k];
-        const struct op *b = &ops[k + 1];
-        if (a->fn == fcomip_st0_sti && b->fn == fst_r && b->rm == 0 && b->sub == 1) {
-            a->fn = fcomip_fpop;
-            continue;
-        }
-        for (unsigned j = 0; j < 4; j++) {
-            if (b->fn != arith_st0[j])
-                continue;
-            if (a->fn == fld_r)
-                a->fn = with_fld[j];
-            else if (a->fn == fxch)
-                a->fn = with_fxch[j];
-        }
-    }
 }
 
 /* FCMOVcc ST0, ST(i) (P6): sub = the Jcc condition */
@@ -1621,7 +1160,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             switch (r) {
             case 0:
                 op->imm = T_F32;
-                return fld_m32;
+                return x87_fld_m32;
             case 2:
             case 3:
                 op->imm = T_F32;
@@ -1664,7 +1203,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             switch (r) {
             case 0:
                 op->imm = T_F64;
-                return fld_m64;
+                return x87_fld_m64;
             case 2:
             case 3:
                 op->imm = T_F64;
@@ -1717,18 +1256,18 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = r == K_COMP;
             return fcom_r;
         }
-        return farith_r_op(op, r, FORM_ST0);
+        return x87_farith_r_op(op, r, FORM_ST0);
     case 1:
         switch (r) {
         case 0:
-            return fld_r;
+            return x87_fld_r;
         case 1:
-            return fxch;
+            return x87_fxch;
         case 2:
             return i == 0 ? fnop : NULL;
         case 3:
             op->sub = 1; /* FSTP1: an alias of FSTP ST(i) */
-            return fst_r;
+            return x87_fst_r;
         case 4:
             if (i == 2 || i == 3 || i >= 6)
                 return NULL;
@@ -1782,7 +1321,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
         if ((r == 5 || r == 6) && p6) {
             op->sub = 0;
             op->imm = r == 5;
-            return fcomi_st0_sti;
+            return x87_fcomi_st0_sti;
         }
         return NULL;
     case 4:
@@ -1790,17 +1329,18 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = r == K_COMP;
             return fcom_r;
         }
-        return farith_r_op(op, r >= 4 ? r ^ 1 : r, FORM_STI); /* DC E0+i is FSUBR ST(i), ST0 (SDM FSUBR) */
+        return x87_farith_r_op(op, r >= 4 ? r ^ 1 : r,
+                               FORM_STI); /* DC E0+i is FSUBR ST(i), ST0 (SDM FSUBR) */
     case 5:
         switch (r) {
         case 0:
             return ffree;
         case 1:
-            return fxch;
+            return x87_fxch;
         case 2:
         case 3:
             op->sub = r == 3;
-            return fst_r;
+            return x87_fst_r;
         case 4:
         case 5:
             op->sub = r == 5;
@@ -1820,18 +1360,18 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             op->sub = 2;
             return fcom_r;
         }
-        return farith_r_op(op, r >= 4 ? r ^ 1 : r, FORM_STI_POP);
+        return x87_farith_r_op(op, r >= 4 ? r ^ 1 : r, FORM_STI_POP);
     default:
         switch (r) {
         case 0:
             op->sub = 1;
             return ffree;
         case 1:
-            return fxch;
+            return x87_fxch;
         case 2:
         case 3:
             op->sub = 1;
-            return fst_r;
+            return x87_fst_r;
         case 4:
             return i == 0 ? fctl_op(op, 3) : NULL;
         case 5:
@@ -1840,7 +1380,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
                 return NULL;
             op->sub = 1;
             op->imm = r == 5;
-            return fcomip_st0_sti;
+            return x87_fcomip_st0_sti;
         default:
             return NULL;
         }
