@@ -21,7 +21,8 @@ static ALWAYS_INLINE const struct op *farith_r_form(struct cpu *cpu, const struc
     struct fpu *f = &cpu->fpu;
     unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
     unsigned pd = (form & 1) ? pi : p0, ps = (form & 1) ? p0 : pi;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) && f80_fast_env(&f->env))) {
+    unsigned need = 1u | 1u << op->rm;
+    if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need && f80_fast_env(&f->env))) {
         f80 a = f->st[pd], b = f->st[ps], r;
         uint16_t fl;
         bool done;
@@ -114,7 +115,8 @@ static ALWAYS_INLINE const struct op *fcomi_form(struct cpu *cpu, const struct o
     struct fpu *f = &cpu->fpu;
     unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
     enum f80_relation r;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & 1) &&
+    unsigned need = 1u | 1u << op->rm;
+    if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need &&
                f80_fast_compare(f->st[p0], f->st[pi], &r))) {
         note_insn(cpu, op);
         f->sw &= (uint16_t)~SW_C1;
@@ -201,8 +203,11 @@ static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct o
     struct fpu *f = &cpu->fpu;
     const struct op *next = op + 1;
     unsigned src = (f->top + op->rm) & 7, dst = (f->top - 1) & 7, pj = (dst + next->rm) & 7;
-    if (likely(x87_ready(cpu) && ((f->valid >> src) & 1) && !((f->valid >> dst) & 1) &&
-               (next->rm == 0 || ((f->valid >> pj) & 1)) && f80_fast_env(&f->env))) {
+    /* ST(i) and the operand ST(j) (the old ST(j-1)) in use, ST7 free for
+     * the push (FLD ST(7) always faults: need then has bit 7 and fails) */
+    unsigned need = 1u << op->rm | ((1u << next->rm) >> 1);
+    if (likely(x87_ready(cpu) && (st_valid_bits(f) & 0x80) == 0 && (st_valid_bits(f) & need) == need &&
+               f80_fast_env(&f->env))) {
         f80 a = f->st[src], r;
         uint16_t fl;
         if (likely(fast_arith(kind, a, next->rm ? f->st[pj] : a, &r, &fl))) {
@@ -237,8 +242,8 @@ static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct 
     struct fpu *f = &cpu->fpu;
     const struct op *next = op + 1;
     unsigned p0 = f->top, pi = (p0 + op->rm) & 7, pj = (p0 + next->rm) & 7;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> pj) & 1) &&
-               f80_fast_env(&f->env))) {
+    unsigned need = 1u | 1u << op->rm | 1u << next->rm;
+    if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need && f80_fast_env(&f->env))) {
         /* after the exchange ST0 holds the old ST(i) and ST(i) the old ST0 */
         f80 old0 = f->st[p0], a = f->st[pi], r;
         f80 b = pj == p0 ? a : pj == pi ? old0 : f->st[pj];
@@ -277,7 +282,8 @@ static const struct op *fcomip_fpop(struct cpu *cpu, const struct op *op)
     struct fpu *f = &cpu->fpu;
     unsigned p0 = f->top, pi = (p0 + op->rm) & 7, p1 = (p0 + 1) & 7;
     enum f80_relation r;
-    if (likely(x87_ready(cpu) && ((f->valid >> p0) & (f->valid >> pi) & (f->valid >> p1) & 1) &&
+    unsigned need = 3u | 1u << op->rm;
+    if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need &&
                f80_fast_compare(f->st[p0], f->st[pi], &r))) {
         note_insn(cpu, op + 1);
         f->sw &= (uint16_t)~SW_C1;

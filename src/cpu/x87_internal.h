@@ -68,6 +68,12 @@ static inline void fpu_push(struct fpu *f, f80 v)
     f80_put(&f->st[f->top], v);
     f->valid |= (uint8_t)(1u << f->top);
 }
+/* the valid bits in stack order: bit i says ST(i) is in use */
+static inline unsigned st_valid_bits(const struct fpu *f)
+{
+    unsigned v = f->valid, t = f->top;
+    return ((v >> t) | (v << (8 - t))) & 0xFF;
+}
 /* the register a push would fill is in use: stack overflow */
 static inline bool push_full(const struct fpu *f)
 {
