@@ -305,8 +305,8 @@ def dynapc_demo(dyn, img, tmp, name, bios):
                 "wait serial Type something: 30\n"
                 "screendump %s\n"
                 "quit 0\n" % (files["text.txt"], files["gfx.png"], files["gfx2.png"]))
-    cmd = [dyn] + bios + ["-display", "none", "-serial", "stdio", "-fda", img, "-boot", "a", "-snapshot",
-                          "--script", script]
+    cmd = [dyn] + bios + ["-m", "64", "-display", "none", "-serial", "stdio", "-fda", img, "-boot", "a",
+                          "-snapshot", "--script", script]
     rc, out, seen, err = run_timed(cmd, 120, ("text screen", "Type something:"))
     if not check(rc == 0, "%s: the demo script runs to quit 0" % name, "status %s, stderr: %s" % (rc, err.strip())):
         return None
@@ -316,9 +316,11 @@ def dynapc_demo(dyn, img, tmp, name, bios):
     check(got == DEMO_SERIAL, "%s: COM1 shows the screens and echoes each key" % name,
           "got %r" % got)
     text = open(files["text.txt"], encoding="utf-8").read() if os.path.exists(files["text.txt"]) else ""
-    check("d y n a p c   d e m o" in text and "Processor    GenuineIntel, family" in text and
-          " MB in all" in text and "Press any key for graphics" in text and "╔" in text,
-          "%s: text screen: title, CPUID vendor and family, memory, box drawing" % name, "\n" + text)
+    check("dynapc demo" in text and "d y n a p c   d e m o" in text and
+          "Processor    GenuineIntel, family" in text and "Press any key for graphics" in text and "╔" in text,
+          "%s: text screen: title, CPUID vendor and family, box drawing" % name, "\n" + text)
+    check("Memory       639 KB base memory, 64 MB in all" in text,
+          "%s: text screen: INT 12h and INT 15h E801h report the 64 MB given with -m" % name, "\n" + text)
     shots = {}
     for k in ("gfx.png", "gfx2.png"):
         try:
