@@ -7,7 +7,8 @@ set -euo pipefail
 PACKAGES=(meson ninja-build gcc pkg-config nasm gcc-multilib libcapstone-dev check
           zlib1g-dev libsdl2-dev libslirp-dev seabios clang-format qemu-system-x86
           make python3 genisoimage bochsbios vgabios syslinux isolinux syslinux-common mtools dosfstools fdisk
-          clang lld libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static)
+          clang lld libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static
+          xvfb xauth xdotool)
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps.sh: no dpkg-query (not Debian?); install by hand: ${PACKAGES[*]}" >&2

@@ -37,8 +37,8 @@ struct sdl_display {
 
 bool sdl_display_available(void)
 {
-    const char *x = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
-    return (x && *x) || (w && *w);
+    const char *x = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"), *drv = getenv("SDL_VIDEODRIVER");
+    return (x && *x) || (w && *w) || (drv && *drv);
 }
 
 struct display_link *sdl_display_link(struct sdl_display *d)
@@ -71,8 +71,24 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
     /* the host's compositor must not be told to stop compositing */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
+    /* without a display server SDL would settle for its invisible
+     * "offscreen" driver (and Wayland's probe complains on stderr); only
+     * an explicit SDL_VIDEODRIVER gets that */
+    if (!sdl_display_available()) {
+        snprintf(err, errlen, "no display ($DISPLAY and $WAYLAND_DISPLAY are unset)");
+        return NULL;
+    }
+    const char *wl = getenv("WAYLAND_DISPLAY"), *asked = getenv("SDL_VIDEODRIVER");
+    if (!(wl && *wl) && !(asked && *asked))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11"); /* $DISPLAY alone: X11, no other probes */
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "%s", SDL_GetError());
+        return NULL;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(asked && *asked)) {
+        snprintf(err, errlen, "no display (SDL found only its '%s' video driver)", drv);
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return NULL;
     }
     struct sdl_display *d = calloc(1, sizeof *d);

@@ -24,7 +24,8 @@ struct sdl_display_config {
 struct sdl_display;
 
 /* true if the environment names a display server ($DISPLAY or
- * $WAYLAND_DISPLAY): the window is the default only then */
+ * $WAYLAND_DISPLAY) or an SDL video driver ($SDL_VIDEODRIVER): the window
+ * is the default only then */
 bool sdl_display_available(void);
 /* Initialises SDL's video and opens the window.  On failure returns NULL
  * with the reason in err (SDL's own words). */

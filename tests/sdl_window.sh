@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# sdl_window.sh DYNAPC IMAGES_DIR - the SDL window on a real X server (Xvfb),
+# driven through the X server with xdotool so that SDL's own event path is
+# what the guest hears (the FreeDOS 1.44 MB floppy, booted through SeaBIOS):
+#  1. Ctrl+Alt+S writes dynapc-*.png into the working directory, named in the
+#     title, never overwriting; each is pixel for pixel one of the headless
+#     screendumps the same run's --script takes of the same guest state (the
+#     text cursor blinks, so several are taken and one must match exactly);
+#  2. keys typed into the window reach the guest: letters, Shift symbols,
+#     keypad + / * and Enter (E0 42/E0 1C), the cursor keys and Delete (E0
+#     prefixed) editing a command line; the guest's output is the check;
+#  3. -display sdl with no display is one line and exit 2; with no -display
+#     and no display the run goes on headless after a one-line note;
+#  4. -nographic: COM1 and the monitor share stdio (Ctrl-A c, Ctrl-A x):
+#     the guest's console (CTTY AUX) answers a command sent on stdin, and the
+#     monitor answers after Ctrl-A c.
+# Needs Xvfb and xdotool (scripts/deps.sh installs them); without them it is
+# a skip (exit 77) that says so.
+set -uo pipefail
+trap '' PIPE
+dyn=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: test 1 runs in another directory
+images=$2
+for tool in Xvfb xdotool python3; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "SKIP: $tool is not installed (scripts/deps.sh installs xvfb, xdotool, python3)"
+        exit 77
+    fi
+done
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+xpid=
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+img=$tmp/freedos.img
+if ! gzip -dc "$images/freedos-boot-1.4MB.img.gz" >"$img"; then
+    echo "FAIL cannot unpack $images/freedos-boot-1.4MB.img.gz"
+    exit 1
+fi
+boot=(-fda "$img" -boot a -snapshot)
+
+# a private X server on the first free display number
+exec 5>"$tmp/xdisplay"
+Xvfb -displayfd 5 -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+xpid=$!
+exec 5>&-
+for _ in $(seq 1 100); do
+    [ -s "$tmp/xdisplay" ] && break
+    sleep 0.1
+done
+if [ ! -s "$tmp/xdisplay" ]; then
+    echo "FAIL Xvfb did not start: $(cat "$tmp/xvfb.log")"
+    exit 1
+fi
+export DISPLAY=":$(cat "$tmp/xdisplay")"
+unset WAYLAND_DISPLAY
+echo "Xvfb on $DISPLAY"
+
+# wait_file PATH: until the script has written PATH (or the emulator ended)
+wait_file() {
+    for _ in $(seq 1 1200); do
+        [ -s "$1" ] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+# the window of the emulator started last
+find_window() {
+    win=$(timeout 30 xdotool search --sync --name '^dynapc' 2>/dev/null | head -1)
+    [ -n "$win" ] && xdotool windowfocus --sync "$win"
+}
+
+# 1. the screenshot hotkey against headless screendumps
+work=$tmp/shots
+mkdir "$work"
+{
+    printf '%s\n' 'wait screen A:\> 60' 'sleep 2' "screendump $tmp/ready1.txt" 'sleep 6'
+} >"$tmp/shot.txt"
+# the refs: 24 dumps over ~1.2 s, more than a cursor blink period (32 frames)
+for i in $(seq -w 1 24); do
+    printf 'screendump %s/ref%s.png\nsleep 0.05\n' "$tmp" "$i" >>"$tmp/shot.txt"
+done
+printf 'quit 0\n' >>"$tmp/shot.txt"
+(cd "$work" && exec timeout 120 "$dyn" "${boot[@]}" -display sdl --script "$tmp/shot.txt" \
+    </dev/null >"$tmp/shot.out" 2>"$tmp/shot.err") &
+pid=$!
+if find_window && wait_file "$tmp/ready1.txt"; then
+    # names the hotkey would take in the next seconds are taken already:
+    # it must pick others and leave these alone
+    t0=$(date +%s)
+    for dt in 0 1 2 3 4 5; do
+        echo keep >"$work/dynapc-$(date -d "@$((t0 + dt))" +%Y%m%d-%H%M%S).png"
+    done
+    xdotool key --delay 100 ctrl+alt+s
+    sleep 0.3
+    xdotool key --delay 100 ctrl+alt+s
+    sleep 1
+    title=$(xdotool getwindowname "$win")
+else
+    title="(no window)"
+fi
+wait "$pid"
+rc=$?
+pid=
+shots=()
+kept=0
+for f in "$work"/dynapc-*.png; do
+    if printf 'keep\n' | cmp -s - "$f"; then kept=$((kept + 1)); else shots+=("$f"); fi
+done
+if [ "$rc" = 0 ]; then ok "window run with --script exits 0"; else bad "window run: rc=$rc $(cat "$tmp/shot.err")"; fi
+if [ "${#shots[@]}" = 2 ] && [ "$kept" = 6 ]; then
+    ok "Ctrl+Alt+S twice: two new files beside the 6 taken names, none overwritten: ${shots[*]##*/}"
+else
+    bad "Ctrl+Alt+S: want two new dynapc-*.png files and 6 untouched, have: $(ls "$work") ($kept untouched)"
+fi
+case $title in
+*"saved $work/dynapc-"*.png*) ok "the title says where: $title" ;;
+*) bad "the title does not name the screenshot: $title" ;;
+esac
+for s in "${shots[@]}"; do
+    [ -f "$s" ] || continue
+    if out=$(python3 "$here/png_same.py" "$s" "$tmp"/ref*.png 2>&1); then ok "$out"; else bad "$out"; fi
+done
+
+# 2. typing through the X server
+printf '%s\n' 'wait screen A:\> 60' 'sleep 1' "screendump $tmp/ready2.txt" 'wait screen \nhello+/*done 60' \
+    'wait screen \nabc\n 60' "screendump $tmp/typed.txt" 'quit 0' >"$tmp/type.txt"
+timeout 180 "$dyn" "${boot[@]}" -display sdl --script "$tmp/type.txt" </dev/null >"$tmp/type.out" 2>"$tmp/type.err" &
+pid=$!
+if find_window && wait_file "$tmp/ready2.txt"; then
+    xdotool type --delay 60 'set X=hello'
+    xdotool key Return
+    xdotool type --delay 60 'echo %X%'
+    xdotool key --delay 60 KP_Add KP_Divide KP_Multiply
+    xdotool type --delay 60 'done'
+    xdotool key KP_Enter
+    xdotool type --delay 60 'echo abQc'
+    xdotool key --delay 60 Left Left Delete Return
+fi
+wait "$pid"
+rc=$?
+pid=
+if [ "$rc" = 0 ] && grep -qx 'hello+/\*done' "$tmp/typed.txt" && grep -qx 'abc' "$tmp/typed.txt"; then
+    ok "typed into the window: the guest echoed hello+/*done (Shift, keypad, KP Enter) and abc (Left, Delete)"
+else
+    bad "typing: rc=$rc screen: $(cat "$tmp/typed.txt" 2>&1) stderr: $(cat "$tmp/type.err")"
+fi
+
+# 3. no display
+env -u DISPLAY "$dyn" "${boot[@]}" -display sdl </dev/null >"$tmp/nod.out" 2>"$tmp/nod.err"
+rc=$?
+if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/nod.err")" = 1 ] && grep -q -- '-display sdl: cannot open a window' "$tmp/nod.err"; then
+    ok "-display sdl without a display: $(cat "$tmp/nod.err")"
+else
+    bad "-display sdl without a display: rc=$rc stderr: $(cat "$tmp/nod.err")"
+fi
+printf 'wait screen A:\\> 60\nquit 4\n' >"$tmp/nod.txt"
+env -u DISPLAY timeout 120 "$dyn" "${boot[@]}" --script "$tmp/nod.txt" </dev/null >"$tmp/nod.out" 2>"$tmp/nod.err"
+rc=$?
+if [ "$rc" = 4 ] && [ "$(wc -l <"$tmp/nod.err")" = 1 ] && grep -q 'no display' "$tmp/nod.err"; then
+    ok "no -display and no display: headless after one note: $(cat "$tmp/nod.err")"
+else
+    bad "default display without a display: rc=$rc stderr: $(cat "$tmp/nod.err")"
+fi
+
+# 4. -nographic: the serial console and the monitor on one stdin
+mkfifo "$tmp/ng.fifo"
+printf '%s\n' 'wait screen A:\> 60' 'sleep 1' 'type ctty aux\n' 'sleep 2' "screendump $tmp/ready4.txt" \
+    'wait serial Serial-Typed 30' 'sleep 30' 'quit 9' >"$tmp/ng.txt"
+timeout 120 "$dyn" "${boot[@]}" -nographic --script "$tmp/ng.txt" <"$tmp/ng.fifo" >"$tmp/ng.out" 2>"$tmp/ng.err" &
+pid=$!
+exec 3>"$tmp/ng.fifo"
+if wait_file "$tmp/ready4.txt"; then
+    printf 'echo Serial-Typed\r' >&3
+    sleep 3
+    printf '\001cinfo status\n' >&3
+    sleep 1
+    printf '\001x' >&3
+fi
+wait "$pid"
+rc=$?
+pid=
+exec 3>&-
+if [ "$rc" = 0 ] && grep -q '^Serial-Typed' "$tmp/ng.out" && grep -q 'VM status: running' "$tmp/ng.out" &&
+    grep -q 'dynapc: terminated' "$tmp/ng.out"; then
+    ok "-nographic: COM1 console answered on stdio, Ctrl-A c gave the monitor, Ctrl-A x quit"
+else
+    bad "-nographic: rc=$rc (want 0) stdout: $(tr -d '\r' <"$tmp/ng.out" | tail -12) stderr: $(cat "$tmp/ng.err")"
+fi
+
+echo "sdl_window: $pass passed, $fail failed"
+[ "$fail" = 0 ]
