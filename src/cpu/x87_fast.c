@@ -147,16 +147,19 @@ static ALWAYS_INLINE const struct op *fld_m_ieee(struct cpu *cpu, const struct o
     uint32_t lin = fpu_lin(cpu, op, ea, dbl ? 8 : 4, false);
     uint64_t bits = dbl ? read64(cpu, op, lin) : mem_read(cpu, op, lin, 4);
     f80 v;
-    uint16_t fl = 0;
-    if (unlikely(dbl ? !f80_fast_from_f64(bits, &v) : !f80_fast_from_f32((uint32_t)bits, &v))) {
-        /* converted with DE masked: an unmasked DE still loads */
-        struct f80_env ce = f->env;
-        ce.unmasked &= (uint8_t)~F80_DE;
-        v = dbl ? f80_from_f64(bits, &ce) : f80_from_f32((uint32_t)bits, &ce);
-        fl = ce.flags;
-    }
     note_insn(cpu, op);
     note_data(cpu, op, ea);
+    if (likely(!push_full(f) &&
+               (dbl ? f80_fast_from_f64(bits, &v) : f80_fast_from_f32((uint32_t)bits, &v)))) {
+        f->sw &= (uint16_t)~SW_C1;
+        fpu_push(f, v);
+        return op + 1;
+    }
+    /* converted with DE masked: an unmasked DE still loads */
+    struct f80_env ce = f->env;
+    ce.unmasked &= (uint8_t)~F80_DE;
+    v = dbl ? f80_from_f64(bits, &ce) : f80_from_f32((uint32_t)bits, &ce);
+    uint16_t fl = ce.flags;
     if (unlikely(push_full(f))) {
         if (stack_overflow(f))
             fpu_push(f, f80_indefinite());
