@@ -120,7 +120,12 @@ static inline bool f80_fast_add(f80 a, f80 b, bool negate_b, f80 *r, uint16_t *f
     uint32_t sea = a.se, seb = b.se ^ ((uint32_t)negate_b << 15);
     uint32_t ea = sea & 0x7FFF, eb = seb & 0x7FFF;
     /* swap so that x is the larger magnitude */
+#ifdef F80_FAST_INT128
+    unsigned __int128 ka = (unsigned __int128)ea << 64 | a.mant, kb = (unsigned __int128)eb << 64 | b.mant;
+    uint64_t swap = (uint64_t)0 - (uint64_t)(kb > ka);
+#else
     uint64_t swap = (uint64_t)0 - (uint64_t)((eb > ea) | ((eb == ea) & (b.mant > a.mant)));
+#endif
     uint64_t mx = a.mant ^ ((a.mant ^ b.mant) & swap), my = a.mant ^ b.mant ^ mx;
     uint32_t sex = sea ^ ((sea ^ seb) & (uint32_t)swap), sey = sea ^ seb ^ sex;
     uint32_t d = (sex & 0x7FFF) - (sey & 0x7FFF);
@@ -178,8 +183,13 @@ static inline bool f80_fast_compare(f80 a, f80 b, enum f80_relation *rel)
     uint64_t ma = a.mant ^ ((uint64_t)0 - (ka >> 15)), mb = b.mant ^ ((uint64_t)0 - (kb >> 15));
     ka ^= 0x8000 | (((uint32_t)0 - (ka >> 15)) & 0x7FFF);
     kb ^= 0x8000 | (((uint32_t)0 - (kb >> 15)) & 0x7FFF);
+#ifdef F80_FAST_INT128
+    unsigned __int128 wa = (unsigned __int128)ka << 64 | ma, wb = (unsigned __int128)kb << 64 | mb;
+    unsigned gt = wa > wb, lt = wa < wb;
+#else
     unsigned gt = (ka > kb) | ((ka == kb) & (ma > mb));
     unsigned lt = (ka < kb) | ((ka == kb) & (ma < mb));
+#endif
     *rel = (enum f80_relation)(F80_EQUAL + gt - lt);
     return true;
 }
