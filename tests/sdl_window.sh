@@ -2,13 +2,16 @@
 # sdl_window.sh DYNAPC IMAGES_DIR - the SDL window on a real X server (Xvfb),
 # driven through the X server with xdotool so that SDL's own event path is
 # what the guest hears (the FreeDOS 1.44 MB floppy, booted through SeaBIOS):
-#  1. Ctrl+Alt+S writes dynapc-*.png into the working directory, named in the
-#     title, never overwriting; each is pixel for pixel one of the headless
-#     screendumps the same run's --script takes of the same guest state (the
-#     text cursor blinks, so several are taken and one must match exactly);
+#  1. the window, read back from the X server's screen (Xvfb -fbdir), is
+#     720x400 for 80x25 text and shows exactly what a headless screendump
+#     of the same run holds; Ctrl+Alt+S writes dynapc-*.png into the working
+#     directory, named in the title, never overwriting, and each is pixel
+#     for pixel a headless screendump of the same guest state (the text
+#     cursor blinks, so the --script takes several over more than a blink
+#     period and one must match exactly);
 #  2. keys typed into the window reach the guest: letters, Shift symbols,
-#     keypad + / * and Enter (E0 42/E0 1C), the cursor keys and Delete (E0
-#     prefixed) editing a command line; the guest's output is the check;
+#     keypad + * and the E0-prefixed keypad / and Enter, the cursor keys and
+#     Delete (E0) editing a command line; the guest's output is the check;
 #  3. -display sdl with no display is one line and exit 2; with no -display
 #     and no display the run goes on headless after a one-line note;
 #  4. -nographic: COM1 and the monitor share stdio (Ctrl-A c, Ctrl-A x):
@@ -50,7 +53,8 @@ boot=(-fda "$img" -boot a -snapshot)
 
 # a private X server on the first free display number
 exec 5>"$tmp/xdisplay"
-Xvfb -displayfd 5 -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+mkdir "$tmp/fb"
+Xvfb -displayfd 5 -screen 0 1280x1024x24 -fbdir "$tmp/fb" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xpid=$!
 exec 5>&-
 for _ in $(seq 1 100); do
@@ -94,6 +98,9 @@ printf 'quit 0\n' >>"$tmp/shot.txt"
 (cd "$work" && exec timeout 120 "$dyn" "${boot[@]}" -display sdl --script "$tmp/shot.txt" \
     </dev/null >"$tmp/shot.out" 2>"$tmp/shot.err") &
 pid=$!
+geometry=
+X=0
+Y=0
 if find_window && wait_file "$tmp/ready1.txt"; then
     # names the hotkey would take in the next seconds are taken already:
     # it must pick others and leave these alone
@@ -106,6 +113,10 @@ if find_window && wait_file "$tmp/ready1.txt"; then
     xdotool key --delay 100 ctrl+alt+s
     sleep 1
     title=$(xdotool getwindowname "$win")
+    # what the X server shows (Xvfb keeps its screen in an XWD file)
+    eval "$(xdotool getwindowgeometry --shell "$win")"
+    cp "$tmp/fb/Xvfb_screen0" "$tmp/screen.xwd"
+    geometry="${WIDTH}x${HEIGHT} at $X,$Y"
 else
     title="(no window)"
 fi
@@ -127,6 +138,12 @@ case $title in
 *"saved $work/dynapc-"*.png*) ok "the title says where: $title" ;;
 *) bad "the title does not name the screenshot: $title" ;;
 esac
+# 80x25 text is 720x400: the window is that size, and shows exactly the image
+if [ "${geometry%% *}" = 720x400 ] && out=$(python3 "$here/png_same.py" --xwd "$tmp/screen.xwd" "$X" "$Y" "$tmp"/ref*.png 2>&1); then
+    ok "the window ($geometry) on the X server: $out"
+else
+    bad "the window on the X server (${geometry:-no window}, want 720x400): ${out:-}"
+fi
 for s in "${shots[@]}"; do
     [ -f "$s" ] || continue
     if out=$(python3 "$here/png_same.py" "$s" "$tmp"/ref*.png 2>&1); then ok "$out"; else bad "$out"; fi

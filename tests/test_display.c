@@ -27,50 +27,23 @@ static void expect_rect(struct display_rect r, int x, int y, int w, int h)
                   r.w, r.h, x, y, w, h);
 }
 
-START_TEST(test_natural_size)
-{
-    int w, h;
-    display_natural_size(320, 200, DISPLAY_ASPECT_SQUARE, &w, &h); /* mode 13h: doubled */
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
-    display_natural_size(720, 400, DISPLAY_ASPECT_SQUARE, &w, &h); /* 80x25 text */
-    ck_assert_int_eq(w, 720);
-    ck_assert_int_eq(h, 400);
-    display_natural_size(640, 200, DISPLAY_ASPECT_SQUARE, &w, &h); /* CGA 640x200: lines doubled */
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
-    display_natural_size(320, 240, DISPLAY_ASPECT_SQUARE, &w, &h); /* mode X */
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 480);
-    display_natural_size(1024, 768, DISPLAY_ASPECT_SQUARE, &w, &h);
-    ck_assert_int_eq(w, 1024);
-    ck_assert_int_eq(h, 768);
-    display_natural_size(640, 400, DISPLAY_ASPECT_4_3, &w, &h); /* the 4:3 option */
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 480);
-    display_natural_size(720, 400, DISPLAY_ASPECT_4_3, &w, &h);
-    ck_assert_int_eq(w, 720);
-    ck_assert_int_eq(h, 540);
-}
-END_TEST
-
 START_TEST(test_fit)
 {
-    /* exactly one natural size */
-    expect_rect(display_fit(320, 200, DISPLAY_ASPECT_SQUARE, 640, 400), 0, 0, 640, 400);
+    /* exactly one natural size (320x200 shown as 640x400) */
+    expect_rect(display_fit(640, 400, 640, 400), 0, 0, 640, 400);
     /* the largest whole multiple, centred with black bars */
-    expect_rect(display_fit(320, 200, DISPLAY_ASPECT_SQUARE, 1000, 700), 180, 150, 640, 400);
-    expect_rect(display_fit(320, 200, DISPLAY_ASPECT_SQUARE, 1920, 1080), 320, 140, 1280, 800);
-    expect_rect(display_fit(720, 400, DISPLAY_ASPECT_SQUARE, 1440, 900), 0, 50, 1440, 800);
+    expect_rect(display_fit(640, 400, 1000, 700), 180, 150, 640, 400);
+    expect_rect(display_fit(640, 400, 1920, 1080), 320, 140, 1280, 800);
+    expect_rect(display_fit(720, 400, 1440, 900), 0, 50, 1440, 800);
     /* a HiDPI drawable twice the window's points: scale 2 */
-    expect_rect(display_fit(720, 400, DISPLAY_ASPECT_SQUARE, 1440, 800), 0, 0, 1440, 800);
+    expect_rect(display_fit(720, 400, 1440, 800), 0, 0, 1440, 800);
     /* 4:3: 640x400 shown as 640x480, twice in 1920x1080 */
-    expect_rect(display_fit(640, 400, DISPLAY_ASPECT_4_3, 1920, 1080), 320, 60, 1280, 960);
+    expect_rect(display_fit(640, 480, 1920, 1080), 320, 60, 1280, 960);
     /* smaller than one natural size: shrunk with the aspect kept */
-    expect_rect(display_fit(320, 200, DISPLAY_ASPECT_SQUARE, 320, 300), 0, 50, 320, 200);
-    expect_rect(display_fit(640, 480, DISPLAY_ASPECT_SQUARE, 800, 300), 200, 0, 400, 300);
+    expect_rect(display_fit(640, 400, 320, 300), 0, 50, 320, 200);
+    expect_rect(display_fit(640, 480, 800, 300), 200, 0, 400, 300);
     /* a zero-sized drawable (minimised) */
-    expect_rect(display_fit(640, 480, DISPLAY_ASPECT_SQUARE, 0, 0), 0, 0, 0, 0);
+    expect_rect(display_fit(640, 480, 0, 0), 0, 0, 0, 0);
 }
 END_TEST
 
@@ -108,13 +81,12 @@ static void count_wake(void *opaque)
 }
 
 static uint32_t got_pixels[16];
-static int got_w, got_h;
-static void take(void *opaque, const uint32_t *pixels, int w, int h)
+static struct display_frame taken;
+static void take(void *opaque, const struct display_frame *f)
 {
     (void)opaque;
-    memcpy(got_pixels, pixels, (size_t)w * (size_t)h * sizeof *pixels);
-    got_w = w;
-    got_h = h;
+    taken = *f;
+    memcpy(got_pixels, f->pixels, (size_t)f->width * (size_t)f->height * sizeof *f->pixels);
 }
 
 START_TEST(test_link_frames)
@@ -123,27 +95,66 @@ START_TEST(test_link_frames)
     ck_assert_int_eq(display_link_init(&l, count_wake, NULL), 0);
     wakes = 0;
     ck_assert(!display_link_take_frame(&l, take, NULL));
+    /* 3x2; the first frame is copied whole whatever rows it names */
     uint32_t a[6] = {1, 2, 3, 4, 5, 6};
-    ck_assert(display_link_frame_differs(&l, a, 3, 2));
-    ck_assert_int_eq(display_link_put_frame(&l, a, 3, 2), 0);
-    ck_assert_int_eq(wakes, 1);
-    ck_assert(!display_link_frame_differs(&l, a, 3, 2));
-    ck_assert(display_link_frame_differs(&l, a, 2, 3));
-    /* a second frame before the window woke: no second wake-up, the newer frame wins */
-    a[0] = 9;
-    ck_assert(display_link_frame_differs(&l, a, 3, 2));
-    display_link_put_frame(&l, a, 3, 2);
+    struct display_frame f = {a, 3, 2, 1, 2, 6, 4};
+    ck_assert_int_eq(display_link_put_frame(&l, &f), 0);
     ck_assert_int_eq(wakes, 1);
     display_link_woken(&l);
     ck_assert(display_link_take_frame(&l, take, NULL));
-    ck_assert_int_eq(got_w, 3);
-    ck_assert_int_eq(got_h, 2);
-    ck_assert_uint_eq(got_pixels[0], 9);
+    ck_assert_int_eq(taken.width, 3);
+    ck_assert_int_eq(taken.height, 2);
+    ck_assert_int_eq(taken.y0, 0);
+    ck_assert_int_eq(taken.y1, 2);
+    ck_assert_int_eq(taken.disp_w, 6);
+    ck_assert_int_eq(taken.disp_h, 4);
+    ck_assert_uint_eq(got_pixels[0], 1);
     ck_assert_uint_eq(got_pixels[5], 6);
     ck_assert(!display_link_take_frame(&l, take, NULL));
-    struct display_status s = {.mips = 1.5}, out = {0};
-    display_link_put_status(&l, &s);
+    /* then only the rows named are copied */
+    a[0] = 10;
+    a[5] = 60;
+    f.y0 = 1;
+    f.y1 = 2;
+    display_link_put_frame(&l, &f);
     ck_assert_int_eq(wakes, 2);
+    /* a second frame before the window woke: no second wake-up; the rows
+     * the window must update are both frames' */
+    a[1] = 20;
+    f.y0 = 0;
+    f.y1 = 1;
+    display_link_put_frame(&l, &f);
+    ck_assert_int_eq(wakes, 2);
+    display_link_woken(&l);
+    ck_assert(display_link_take_frame(&l, take, NULL));
+    ck_assert_int_eq(taken.y0, 0);
+    ck_assert_int_eq(taken.y1, 2);
+    ck_assert_uint_eq(got_pixels[0], 10);
+    ck_assert_uint_eq(got_pixels[1], 20);
+    ck_assert_uint_eq(got_pixels[5], 60);
+    /* rows not named are not copied: the link keeps what it had */
+    a[2] = 30;
+    a[3] = 40;
+    f.y0 = 1;
+    f.y1 = 2;
+    display_link_put_frame(&l, &f);
+    ck_assert(display_link_take_frame(&l, take, NULL));
+    ck_assert_int_eq(taken.y0, 1);
+    ck_assert_int_eq(taken.y1, 2);
+    ck_assert_uint_eq(got_pixels[2], 3);
+    ck_assert_uint_eq(got_pixels[3], 40);
+    /* a new size: all of it */
+    uint32_t b2[4] = {7, 8, 9, 10};
+    struct display_frame g = {b2, 2, 2, 1, 1, 4, 4};
+    display_link_put_frame(&l, &g);
+    ck_assert(display_link_take_frame(&l, take, NULL));
+    ck_assert_int_eq(taken.y0, 0);
+    ck_assert_int_eq(taken.y1, 2);
+    ck_assert_uint_eq(got_pixels[0], 7);
+    ck_assert_uint_eq(got_pixels[3], 10);
+    struct display_status s = {.mips = 1.5}, out = {0};
+    display_link_woken(&l);
+    display_link_put_status(&l, &s);
     ck_assert(display_link_take_status(&l, &out));
     ck_assert(out.mips == 1.5);
     ck_assert(!display_link_take_status(&l, &out));
@@ -312,7 +323,6 @@ int main(void)
 {
     Suite *s = suite_create("display");
     TCase *geo = tcase_create("geometry");
-    tcase_add_test(geo, test_natural_size);
     tcase_add_test(geo, test_fit);
     tcase_add_test(geo, test_title);
     suite_add_tcase(s, geo);

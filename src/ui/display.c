@@ -5,26 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void display_natural_size(int img_w, int img_h, enum display_aspect aspect, int *w, int *h)
+struct display_rect display_fit(int nat_w, int nat_h, int out_w, int out_h)
 {
-    int nw = img_w > 0 ? img_w : 1, nh = img_h > 0 ? img_h : 1;
-    /* 320- and 360-pixel modes double each dot; 200-line modes scan each
-     * line twice (CRTC maximum scan line bit 7, or MSL = 1) on a 400-line
-     * monitor */
-    if (nw < 400)
-        nw *= 2;
-    if (nh < 300)
-        nh *= 2;
-    if (aspect == DISPLAY_ASPECT_4_3)
-        nh = nw * 3 / 4;
-    *w = nw;
-    *h = nh;
-}
-
-struct display_rect display_fit(int img_w, int img_h, enum display_aspect aspect, int out_w, int out_h)
-{
-    int nw, nh;
-    display_natural_size(img_w, img_h, aspect, &nw, &nh);
+    int nw = nat_w > 0 ? nat_w : 1, nh = nat_h > 0 ? nat_h : 1;
     struct display_rect r = {0, 0, 0, 0};
     if (out_w <= 0 || out_h <= 0)
         return r;
@@ -96,37 +79,49 @@ static bool wake_locked(struct display_link *l)
     return true;
 }
 
-int display_link_put_frame(struct display_link *l, const uint32_t *pixels, int width, int height)
+int display_link_put_frame(struct display_link *l, const struct display_frame *f)
 {
-    size_t n = (size_t)width * (size_t)height;
+    size_t n = (size_t)f->width * (size_t)f->height;
+    int y0 = f->y0, y1 = f->y1;
     pthread_mutex_lock(&l->lock);
-    if (n > l->cap) {
-        uint32_t *p = realloc(l->pixels, n * sizeof *p);
-        if (!p) {
-            pthread_mutex_unlock(&l->lock);
-            return -1;
+    if (!l->pixels || f->width != l->width || f->height != l->height) {
+        if (n > l->cap) {
+            uint32_t *p = realloc(l->pixels, n * sizeof *p);
+            if (!p) {
+                pthread_mutex_unlock(&l->lock);
+                return -1;
+            }
+            l->pixels = p;
+            l->cap = n;
         }
-        l->pixels = p;
-        l->cap = n;
+        l->width = f->width;
+        l->height = f->height;
+        y0 = 0;
+        y1 = f->height;
     }
-    memcpy(l->pixels, pixels, n * sizeof *pixels);
-    l->width = width;
-    l->height = height;
+    if (y0 < 0)
+        y0 = 0;
+    if (y1 > f->height)
+        y1 = f->height;
+    if (y1 > y0)
+        memcpy(l->pixels + (size_t)y0 * (size_t)f->width, f->pixels + (size_t)y0 * (size_t)f->width,
+               (size_t)(y1 - y0) * (size_t)f->width * sizeof *f->pixels);
+    /* the window has not taken the previous frame: it needs both changes */
+    if (l->frame_new) {
+        l->y0 = y0 < l->y0 ? y0 : l->y0;
+        l->y1 = y1 > l->y1 ? y1 : l->y1;
+    } else {
+        l->y0 = y0;
+        l->y1 = y1;
+    }
+    l->disp_w = f->disp_w;
+    l->disp_h = f->disp_h;
     l->frame_new = true;
     bool wake = wake_locked(l);
     pthread_mutex_unlock(&l->lock);
     if (wake)
         l->wake(l->wake_opaque);
     return 0;
-}
-
-bool display_link_frame_differs(struct display_link *l, const uint32_t *pixels, int width, int height)
-{
-    pthread_mutex_lock(&l->lock);
-    bool differs = !l->pixels || l->width != width || l->height != height ||
-                   memcmp(l->pixels, pixels, (size_t)width * (size_t)height * sizeof *pixels) != 0;
-    pthread_mutex_unlock(&l->lock);
-    return differs;
 }
 
 void display_link_put_status(struct display_link *l, const struct display_status *s)
@@ -142,14 +137,16 @@ void display_link_put_status(struct display_link *l, const struct display_status
         l->wake(l->wake_opaque);
 }
 
-bool display_link_take_frame(struct display_link *l,
-                             void (*fn)(void *opaque, const uint32_t *pixels, int w, int h), void *opaque)
+bool display_link_take_frame(struct display_link *l, void (*fn)(void *opaque, const struct display_frame *f),
+                             void *opaque)
 {
     pthread_mutex_lock(&l->lock);
     bool got = l->frame_new;
     if (got) {
-        fn(opaque, l->pixels, l->width, l->height);
+        struct display_frame f = {l->pixels, l->width, l->height, l->y0, l->y1, l->disp_w, l->disp_h};
+        fn(opaque, &f);
         l->frame_new = false;
+        l->y0 = l->y1 = 0;
     }
     pthread_mutex_unlock(&l->lock);
     return got;

@@ -19,25 +19,17 @@
 
 /* ---- geometry ---- */
 
-enum display_aspect {
-    DISPLAY_ASPECT_SQUARE, /* square pixels; 320x200-class modes doubled */
-    DISPLAY_ASPECT_4_3,    /* stretched to 4:3, as a CRT shows every mode */
-};
-
 struct display_rect {
     int x, y, w, h;
 };
 
-/* The picture's size at scale 1: the guest image, its low-resolution modes
- * (width < 400, as 320x200 and 360x400) doubled horizontally and those
- * with height < 300 doubled vertically (the VGA scans them twice), and with
- * DISPLAY_ASPECT_4_3 the height made width * 3 / 4. */
-void display_natural_size(int img_w, int img_h, enum display_aspect aspect, int *w, int *h);
 /* Where the picture goes in an out_w x out_h drawable (pixels, so HiDPI
- * screens are handled by the caller passing the drawable's size): the
- * largest whole multiple of the natural size that fits, centred, with black
- * bars; if not even one fits, the largest size with the natural aspect. */
-struct display_rect display_fit(int img_w, int img_h, enum display_aspect aspect, int out_w, int out_h);
+ * screens are handled by the caller passing the drawable's size), for a
+ * picture whose size at scale 1 is nat_w x nat_h (vga_display_size(): 320x200
+ * shown as 640x400, or 4:3): the largest whole multiple that fits, centred,
+ * with black bars; if not even one fits, the largest size with the same
+ * aspect. */
+struct display_rect display_fit(int nat_w, int nat_h, int out_w, int out_h);
 
 /* ---- keys ---- */
 
@@ -85,7 +77,9 @@ struct display_link {
     uint32_t *pixels; /* the latest frame, width * height 0x00RRGGBB */
     size_t cap;       /* pixels allocated */
     int width, height;
-    bool frame_new; /* set by display_link_put_frame, cleared by _take_frame */
+    int y0, y1;         /* rows changed since the window last took the frame */
+    int disp_w, disp_h; /* the size to show it at */
+    bool frame_new;     /* set by display_link_put_frame, cleared by _take_frame */
     struct display_status status;
     bool status_new;
     bool wake_pending; /* a wake-up has been sent and not yet seen */
@@ -101,17 +95,27 @@ struct display_link {
 int display_link_init(struct display_link *l, void (*wake)(void *opaque), void *opaque);
 void display_link_destroy(struct display_link *l);
 
-/* emulator thread: a new frame; copied in.  Returns -1 if out of memory. */
-int display_link_put_frame(struct display_link *l, const uint32_t *pixels, int width, int height);
-/* emulator thread: true if the frame differs from the one the link holds */
-bool display_link_frame_differs(struct display_link *l, const uint32_t *pixels, int width, int height);
+/* A frame: the image, the rows [y0, y1) that differ from the previous
+ * frame handed over (0 and height: all of it), and the size to show it at
+ * scale 1 (vga_display_size()). */
+struct display_frame {
+    const uint32_t *pixels;
+    int width, height;
+    int y0, y1;
+    int disp_w, disp_h;
+};
+
+/* emulator thread: a new frame; its changed rows are copied in (all of it
+ * when the size changed).  Returns -1 if out of memory. */
+int display_link_put_frame(struct display_link *l, const struct display_frame *f);
 /* emulator thread: the status changed (the title follows) */
 void display_link_put_status(struct display_link *l, const struct display_status *s);
 
-/* window thread: if a new frame is waiting, calls fn(opaque, pixels, w, h)
- * under the lock (fn copies it, e.g. SDL_UpdateTexture) and returns true */
-bool display_link_take_frame(struct display_link *l,
-                             void (*fn)(void *opaque, const uint32_t *pixels, int w, int h), void *opaque);
+/* window thread: if a new frame is waiting, calls fn(opaque, frame) under
+ * the lock, with y0/y1 the rows changed since the window last took one (fn
+ * copies them, e.g. SDL_UpdateTexture), and returns true */
+bool display_link_take_frame(struct display_link *l, void (*fn)(void *opaque, const struct display_frame *f),
+                             void *opaque);
 /* window thread: copies the status out if it changed since the last call */
 bool display_link_take_status(struct display_link *l, struct display_status *s);
 /* window thread: the next wake-up may be sent again */

@@ -44,13 +44,6 @@ static void on_signal(int sig)
  * after it has taken the previous one */
 #define SLICE_SECONDS        0.01
 #define TYPING_SLICE_SECONDS 0.002
-/* the window gets a frame this often at most (the VGA's 70 Hz text and
- * 200/400-line modes; 60 Hz modes are sampled a little more often than
- * they change) */
-#define FRAME_SECONDS (1.0 / 70.0)
-/* a frame that vga_render() did not call dirty (someone else, a
- * screendump, rendered it first) is compared with the window's this often */
-#define FRAME_RECHECK_SECONDS 0.5
 /* the title's statistics */
 #define STATUS_SECONDS 1.0
 /* how long the title says where a screenshot went */
@@ -66,8 +59,10 @@ struct emu {
     struct display_link *link;
     int status; /* the exit status, once the loop has ended */
     /* the frame pump */
-    double next_frame, next_recheck;
-    bool force_frame;
+    bool aspect_4_3;
+    double next_frame;
+    uint64_t sent_serial; /* vga_frame.serial of the last frame handed over */
+    bool sent_any;
     /* the title */
     struct display_status st;
     double st_time, st_cpu, msg_until;
@@ -143,7 +138,6 @@ static void screenshot(struct emu *e)
         snprintf(msg, sizeof msg, "saved %.150s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", name);
     }
     set_message(e, msg);
-    e->force_frame = true; /* screen_dump rendered the frame the pump has not sent */
 }
 
 /* Input from the window.  Returns true if the window was closed. */
@@ -170,25 +164,34 @@ static bool drain_display(struct emu *e)
     return false;
 }
 
-/* Once per guest frame: render, and hand the window the frame if it
- * changed.  vga_render() does no work for an unchanged screen. */
+/* Once per guest frame (its vertical rate): render, and hand the window
+ * the rows that changed.  vga_render() does no work for an unchanged
+ * screen.  A screendump (monitor, script, Ctrl+Alt+S) renders too and may
+ * take a change first: vga_frame.serial then says the window missed one,
+ * and it gets the whole frame. */
 static void pump_frame(struct emu *e)
 {
     double now = now_s();
     if (now < e->next_frame)
         return;
-    e->next_frame += FRAME_SECONDS;
+    double period = (double)vga_frame_period_ns(e->m->vga) / 1e9;
+    e->next_frame += period;
     if (e->next_frame < now)
-        e->next_frame = now + FRAME_SECONDS;
+        e->next_frame = now + period;
     struct vga_frame f;
     vga_render(e->m->vga, &f);
-    bool send = f.dirty || e->force_frame;
-    if (!send && now >= e->next_recheck) {
-        e->next_recheck = now + FRAME_RECHECK_SECONDS;
-        send = display_link_frame_differs(e->link, f.pixels, f.width, f.height);
+    if (!f.pixels || (e->sent_any && f.serial == e->sent_serial))
+        return;
+    struct display_frame df = {f.pixels, f.width, f.height, 0, f.height, 0, 0};
+    if (e->sent_any && f.dirty && f.serial == e->sent_serial + 1) {
+        df.y0 = f.dirty_y0;
+        df.y1 = f.dirty_y1;
     }
-    if (send && f.pixels && display_link_put_frame(e->link, f.pixels, f.width, f.height) == 0)
-        e->force_frame = false;
+    vga_display_size(e->m->vga, e->aspect_4_3, &df.disp_w, &df.disp_h);
+    if (display_link_put_frame(e->link, &df) == 0) {
+        e->sent_serial = f.serial;
+        e->sent_any = true;
+    }
 }
 
 /* the title's numbers, once a second */
@@ -250,7 +253,6 @@ static int run_interactive(struct emu *e)
     bool scripting = e->run != NULL;
     double now = now_s();
     e->next_frame = now;
-    e->next_recheck = now + FRAME_RECHECK_SECONDS;
     e->st_time = now;
     e->st_cpu = thread_cpu_s();
     e->st_insns = cpu_stats(m->cpu)->insns;
@@ -320,7 +322,7 @@ static int open_display(const struct options *o, const struct machine_config *c,
     struct sdl_display_config dc = {
         .name = machine_name(c),
         .full_screen = o->full_screen,
-        .aspect = o->aspect_4_3 ? DISPLAY_ASPECT_4_3 : DISPLAY_ASPECT_SQUARE,
+        .aspect_4_3 = o->aspect_4_3,
     };
     if (o->display == DISPLAY_CHOICE_DEFAULT && !sdl_display_available()) {
         fprintf(stderr, "dynapc: no display ($DISPLAY and $WAYLAND_DISPLAY are unset): running without a "
@@ -345,7 +347,7 @@ static int run(struct machine *m, const struct options *o, struct script *script
     if (!o->script && !o->monitor_stdio && !mux && !win)
         return machine_run(m);
     char err[512];
-    struct emu e = {.m = m, .mux = mux};
+    struct emu e = {.m = m, .mux = mux, .aspect_4_3 = o->aspect_4_3};
     struct script_run run;
     int status = 2;
     e.keys = key_queue_new();

@@ -23,7 +23,8 @@ struct sdl_display {
     SDL_Window *win;
     SDL_Renderer *ren;
     SDL_Texture *tex;
-    int tex_w, tex_h; /* texture size = the guest image's */
+    int tex_w, tex_h;   /* texture size = the guest image's */
+    int disp_w, disp_h; /* the image's size at scale 1 */
     Uint32 wake_event;
     struct display_status status;
     bool fullscreen;
@@ -105,8 +106,7 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return NULL;
     }
-    int w, h;
-    display_natural_size(720, 400, c->aspect, &w, &h);
+    int w = 720, h = c->aspect_4_3 ? 540 : 400; /* 80x25 text, until the first frame */
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (c->full_screen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -150,40 +150,49 @@ static void output_size(struct sdl_display *d, int *w, int *h)
 /* A new guest resolution: the window follows it, at the whole-number
  * scale it has now (at least 1), unless the user made it fullscreen or
  * maximised. */
-static void fit_window_to_mode(struct sdl_display *d, int img_w, int img_h)
+static void fit_window_to_mode(struct sdl_display *d)
 {
     if (d->fullscreen || (SDL_GetWindowFlags(d->win) & SDL_WINDOW_MAXIMIZED))
         return;
-    int out_w, out_h, win_w, win_h, nw, nh;
+    int out_w, out_h, win_w, win_h;
     output_size(d, &out_w, &out_h);
     SDL_GetWindowSize(d->win, &win_w, &win_h);
-    display_natural_size(img_w, img_h, d->cfg.aspect, &nw, &nh);
-    struct display_rect r = display_fit(img_w, img_h, d->cfg.aspect, out_w, out_h);
-    int k = r.w / nw >= 1 ? r.w / nw : 1;
+    struct display_rect r = display_fit(d->disp_w, d->disp_h, out_w, out_h);
+    int k = r.w / d->disp_w >= 1 ? r.w / d->disp_w : 1;
     /* drawable pixels per window point (2 on a typical HiDPI screen) */
     double dpi = win_w > 0 ? (double)out_w / win_w : 1.0;
     if (dpi < 1.0)
         dpi = 1.0;
-    SDL_SetWindowSize(d->win, (int)(nw * k / dpi), (int)(nh * k / dpi));
+    SDL_SetWindowSize(d->win, (int)(d->disp_w * k / dpi), (int)(d->disp_h * k / dpi));
 }
 
 /* display_link_take_frame's callback: the link's lock is held */
-static void upload(void *opaque, const uint32_t *pixels, int w, int h)
+static void upload(void *opaque, const struct display_frame *f)
 {
     struct sdl_display *d = opaque;
-    if (!d->tex || w != d->tex_w || h != d->tex_h) {
+    int y0 = f->y0, y1 = f->y1;
+    if (!d->tex || f->width != d->tex_w || f->height != d->tex_h) {
         if (d->tex)
             SDL_DestroyTexture(d->tex);
-        d->tex = SDL_CreateTexture(d->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, w, h);
+        d->tex = SDL_CreateTexture(d->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, f->width,
+                                   f->height);
         if (!d->tex)
             return;
-        bool first = d->tex_w == 0;
-        d->tex_w = w;
-        d->tex_h = h;
-        if (!first || !d->fullscreen)
-            fit_window_to_mode(d, w, h);
+        d->tex_w = f->width;
+        d->tex_h = f->height;
+        y0 = 0;
+        y1 = f->height;
     }
-    SDL_UpdateTexture(d->tex, NULL, pixels, w * (int)sizeof *pixels);
+    if (f->disp_w > 0 && f->disp_h > 0 && (f->disp_w != d->disp_w || f->disp_h != d->disp_h)) {
+        d->disp_w = f->disp_w;
+        d->disp_h = f->disp_h;
+        fit_window_to_mode(d);
+    }
+    if (y1 > y0) {
+        SDL_Rect rows = {0, y0, f->width, y1 - y0};
+        SDL_UpdateTexture(d->tex, &rows, f->pixels + (size_t)y0 * (size_t)f->width,
+                          f->width * (int)sizeof *f->pixels);
+    }
     d->redraw = true;
 }
 
@@ -194,7 +203,7 @@ static void draw(struct sdl_display *d)
     if (d->tex) {
         int out_w, out_h;
         output_size(d, &out_w, &out_h);
-        struct display_rect r = display_fit(d->tex_w, d->tex_h, d->cfg.aspect, out_w, out_h);
+        struct display_rect r = display_fit(d->disp_w, d->disp_h, out_w, out_h);
         SDL_Rect dst = {r.x, r.y, r.w, r.h};
         SDL_RenderCopy(d->ren, d->tex, NULL, &dst);
     }
@@ -241,8 +250,8 @@ static void toggle_fullscreen(struct sdl_display *d)
     SDL_SetWindowFullscreen(d->win, d->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
     if (!d->fullscreen) {
         set_grab(d, false);
-        if (d->tex)
-            fit_window_to_mode(d, d->tex_w, d->tex_h);
+        if (d->disp_w > 0)
+            fit_window_to_mode(d);
     }
     d->redraw = true;
 }

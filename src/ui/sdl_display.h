@@ -18,7 +18,7 @@
 struct sdl_display_config {
     const char *name; /* the machine's name, for the title */
     bool full_screen;
-    enum display_aspect aspect;
+    bool aspect_4_3; /* the first window size (the frames say the rest) */
 };
 
 struct sdl_display;
