@@ -719,9 +719,10 @@ static void gen_initial(uint64_t *s, struct snippet *sn)
  * mostly, no exception pending, normal values, one free register below
  * TOP) and the pairs compilers emit, which the instruction layer runs as
  * one when it can (x87_fuse): FLD ST(i) or FXCH ST(i) before FADD, FMUL,
- * FSUB or FSUBR ST0, ST(j); FCOMIP or FUCOMIP before FSTP ST(0); and the
- * other register forms of the arithmetic.  Special values, other control
- * words and full stacks sometimes, for the paths that fall back. */
+ * FSUB or FSUBR ST0, ST(j); FCOMIP or FUCOMIP before FSTP ST(0); the
+ * other register forms of the arithmetic, and its m32/m64 forms.  Special
+ * values, other control words and full stacks sometimes, for the paths
+ * that fall back. */
 static void gen_pairs_initial(uint64_t *s, struct snippet *sn)
 {
     uint8_t *img = sn->req.img;
@@ -756,7 +757,7 @@ static void gen_pair(struct gen *g)
 {
     static const uint8_t arith_modrm[4] = {0xC0, 0xC8, 0xE0, 0xE8}; /* D8: FADD FMUL FSUB FSUBR ST0, ST(j) */
     unsigned i = below(g->s, 8), j = below(g->s, 8);
-    switch (below(g->s, 5)) {
+    switch (below(g->s, 6)) {
     case 0:
     case 1:
         emit1(g, 0xD9);
@@ -777,6 +778,19 @@ static void gen_pair(struct gen *g)
         emit1(g, 0xD8); /* FSTP ST(0) */
         g->sn->host_diff |= HD_FCOMI_C1;
         break;
+    case 4:
+        if (chance(g->s, 50)) { /* FADD/FMUL/FSUB/FSUBR m32/m64 of a normal number */
+            static const uint8_t reg[4] = {0, 1, 4, 5};
+            bool dbl = chance(g->s, 50);
+            unsigned off = pick_off(g, 8, 1);
+            uint64_t r = rnd(g->s);
+            uint64_t v = dbl ? (r & 0x800FFFFFFFFFFFFFull) | (uint64_t)(1023 - 8 + below(g->s, 16)) << 52
+                             : (r & 0x807FFFFFu) | (uint64_t)(127 - 8 + below(g->s, 16)) << 23;
+            put_le(g->sn->req.mem + off, v, dbl ? 8 : 4);
+            emit_mem(g, dbl ? 0xDC : 0xD8, reg[below(g->s, 4)], off);
+            break;
+        }
+        /* fall through */
     default: { /* one of the other register forms: DC ST(i), ST0 and DE ...P */
         static const uint8_t esc[3] = {0xD8, 0xDC, 0xDE};
         static const uint8_t reg[6] = {0, 1, 4, 5, 6, 7};

@@ -299,10 +299,20 @@ static const struct op *farith_m(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
-    struct fpu *f = &cpu->fpu;
-    struct f80_env e = f->env;
+    struct f80_env e = cpu->fpu.env;
     uint32_t ea = op_ea(cpu, op);
     f80 b = load_operand(cpu, op, op->imm, ea, &e);
+    return x87_farith_m_loaded(cpu, op, ea, b, e.flags);
+}
+
+/* the rest of farith_m once the operand is loaded and converted (load_fl:
+ * what the conversion raised, with DE masked) */
+const struct op *x87_farith_m_loaded(struct cpu *cpu, const struct op *op, uint32_t ea, f80 b,
+                                     uint16_t load_flags)
+{
+    struct fpu *f = &cpu->fpu;
+    struct f80_env e = f->env;
+    e.flags = load_flags;
     note_insn(cpu, op);
     note_data(cpu, op, ea);
     unsigned kind = op->sub;
@@ -1155,6 +1165,11 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
         case 6:
             op->sub = (uint8_t)r;
             op->imm = arith_type[esc];
+            if (esc == 0 || esc == 4) {
+                op_fn fast = x87_farith_m_op(r, esc == 4);
+                if (fast)
+                    return fast;
+            }
             return farith_m;
         case 1:
             switch (r) {

@@ -11,6 +11,16 @@
 
 #include "cpu/f80_fast.h"
 
+/* FADD/FMUL/FSUB/FSUBR of kind on two loaded operands */
+static ALWAYS_INLINE bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *fl)
+{
+    if (kind == K_MUL)
+        return f80_fast_mul(a, b, r, fl);
+    if (kind == K_SUBR)
+        return f80_fast_add(b, a, true, r, fl);
+    return f80_fast_add(a, b, kind == K_SUB, r, fl);
+}
+
 /* ---- register-form arithmetic ------------------------------------------------
  * One handler per operation and form: kind and form are constants in each,
  * so the fast path is inlined with no switch. */
@@ -23,16 +33,9 @@ static ALWAYS_INLINE const struct op *farith_r_form(struct cpu *cpu, const struc
     unsigned pd = (form & 1) ? pi : p0, ps = (form & 1) ? p0 : pi;
     unsigned need = 1u | 1u << op->rm;
     if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need && f80_fast_env(&f->env))) {
-        f80 a = f->st[pd], b = f->st[ps], r;
+        f80 r;
         uint16_t fl;
-        bool done;
-        if (kind == K_MUL)
-            done = f80_fast_mul(a, b, &r, &fl);
-        else if (kind == K_SUBR)
-            done = f80_fast_add(b, a, true, &r, &fl);
-        else
-            done = f80_fast_add(a, b, kind == K_SUB, &r, &fl);
-        if (likely(done)) {
+        if (likely(fast_arith(kind, f->st[pd], f->st[ps], &r, &fl))) {
             note_insn(cpu, op);
             commit_fast(f, fl);
             f80_put(&f->st[pd], r);
@@ -137,6 +140,80 @@ const struct op *x87_fcomip_st0_sti(struct cpu *cpu, const struct op *op)
     return fcomi_form(cpu, op, true);
 }
 
+/* FADD/FMUL/FSUB/FSUBR m32/m64: the operand converts inline when it is a
+ * normal number, and the general path continues from the loaded value
+ * otherwise (the memory is read once) */
+static ALWAYS_INLINE const struct op *farith_m_ieee(struct cpu *cpu, const struct op *op, unsigned kind,
+                                                    bool dbl)
+{
+    if (must_wait(cpu, op))
+        return exit_to(cpu, op->eip);
+    struct fpu *f = &cpu->fpu;
+    uint32_t ea = op_ea(cpu, op);
+    uint32_t lin = fpu_lin(cpu, op, ea, dbl ? 8 : 4, false);
+    uint64_t bits = dbl ? read64(cpu, op, lin) : mem_read(cpu, op, lin, 4);
+    f80 b;
+    if (likely(dbl ? f80_fast_from_f64(bits, &b) : f80_fast_from_f32((uint32_t)bits, &b))) {
+        unsigned p0 = f->top;
+        f80 r;
+        uint16_t fl;
+        if (likely(((f->valid >> p0) & 1) && f80_fast_env(&f->env) &&
+                   fast_arith(kind, f->st[p0], b, &r, &fl))) {
+            note_insn(cpu, op);
+            note_data(cpu, op, ea);
+            commit_fast(f, fl);
+            f80_put(&f->st[p0], r);
+            return op + 1;
+        }
+        return x87_farith_m_loaded(cpu, op, ea, b, 0);
+    }
+    struct f80_env ce = f->env;
+    ce.unmasked &= (uint8_t)~F80_DE;
+    b = dbl ? f80_from_f64(bits, &ce) : f80_from_f32((uint32_t)bits, &ce);
+    return x87_farith_m_loaded(cpu, op, ea, b, ce.flags);
+}
+static const struct op *fadd_m32(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_ADD, false);
+}
+static const struct op *fmul_m32(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_MUL, false);
+}
+static const struct op *fsub_m32(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_SUB, false);
+}
+static const struct op *fsubr_m32(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_SUBR, false);
+}
+static const struct op *fadd_m64(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_ADD, true);
+}
+static const struct op *fmul_m64(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_MUL, true);
+}
+static const struct op *fsub_m64(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_SUB, true);
+}
+static const struct op *fsubr_m64(struct cpu *cpu, const struct op *op)
+{
+    return farith_m_ieee(cpu, op, K_SUBR, true);
+}
+
+op_fn x87_farith_m_op(unsigned kind, bool dbl)
+{
+    static const op_fn m32[8] = {
+        [K_ADD] = fadd_m32, [K_MUL] = fmul_m32, [K_SUB] = fsub_m32, [K_SUBR] = fsubr_m32};
+    static const op_fn m64[8] = {
+        [K_ADD] = fadd_m64, [K_MUL] = fmul_m64, [K_SUB] = fsub_m64, [K_SUBR] = fsubr_m64};
+    return (dbl ? m64 : m32)[kind & 7];
+}
+
 /* FLD m32/m64: a normal number converts inline */
 static ALWAYS_INLINE const struct op *fld_m_ieee(struct cpu *cpu, const struct op *op, bool dbl)
 {
@@ -189,16 +266,6 @@ const struct op *x87_fld_m64(struct cpu *cpu, const struct op *op)
  * alone, as its own handler would, and returns op + 1 so that the second
  * runs as usual.  The state after the pair is the same either way; FIP and
  * FOP are the second instruction's. */
-
-/* the fast arithmetic of a fused pair */
-static ALWAYS_INLINE bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16_t *fl)
-{
-    if (kind == K_MUL)
-        return f80_fast_mul(a, b, r, fl);
-    if (kind == K_SUBR)
-        return f80_fast_add(b, a, true, r, fl);
-    return f80_fast_add(a, b, kind == K_SUB, r, fl);
-}
 
 /* FLD ST(i); FOP ST0, ST(j) */
 static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct op *op, unsigned kind)

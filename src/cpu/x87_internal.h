@@ -186,6 +186,8 @@ static inline void commit_fast(struct fpu *f, uint16_t fl)
 enum { FORM_ST0 = 0, FORM_STI = 1, FORM_STI_POP = 3 };
 
 /* the general handlers (x87.c) the fast ones fall back to */
+const struct op *x87_farith_m_loaded(struct cpu *cpu, const struct op *op, uint32_t ea, f80 b,
+                                     uint16_t load_flags);
 const struct op *x87_farith_r(struct cpu *cpu, const struct op *op);
 const struct op *x87_fcomi(struct cpu *cpu, const struct op *op);
 const struct op *x87_fld_r(struct cpu *cpu, const struct op *op);
@@ -196,6 +198,7 @@ const struct op *x87_fxch(struct cpu *cpu, const struct op *op);
 op_fn x87_farith_r_op(struct op *op, unsigned kind, unsigned form); /* kind after the DC/DE FSUB/FSUBR swap */
 const struct op *x87_fcomi_st0_sti(struct cpu *cpu, const struct op *op);
 const struct op *x87_fcomip_st0_sti(struct cpu *cpu, const struct op *op);
+op_fn x87_farith_m_op(unsigned kind, bool dbl); /* FADD/FMUL/FSUB/FSUBR m32/m64, else NULL */
 const struct op *x87_fld_m32(struct cpu *cpu, const struct op *op);
 const struct op *x87_fld_m64(struct cpu *cpu, const struct op *op);
 
