@@ -5,9 +5,10 @@ edition: 8-bit greyscale, RGB or RGBA, no interlacing, filters 0-4), so that
 any encoder's output can be compared with any other's.  Prints which REF
 matched (exit 0), or how SHOT differs from the closest REF (exit 1).
 
-png_same.py --xwd FILE X Y REF... - the same, for the rectangle at X,Y of
+png_same.py --xwd FILE X Y K REF... - the same, for the rectangle at X,Y of
 an X window dump (XWD, as Xvfb -fbdir keeps its screen: ZPixmap, 32 bits
-per pixel) as large as the first REF."""
+per pixel) K times as wide and high as the first REF, each REF pixel a KxK
+block there."""
 import struct
 import sys
 import zlib
@@ -90,19 +91,25 @@ def xwd_region(path, x0, y0, w, h):
 
 def main():
     args = sys.argv[1:]
-    if args[:1] == ["--xwd"] and len(args) >= 5:
-        rw, rh, _ = decode(args[4])
-        sw, sh, srows = xwd_region(args[1], int(args[2]), int(args[3]), rw, rh)
-        shot, refs = f"{args[1]} at {args[2]},{args[3]}", args[4:]
+    scale = 1
+    if args[:1] == ["--xwd"] and len(args) >= 6:
+        scale = int(args[4])
+        rw, rh, _ = decode(args[5])
+        sw, sh, srows = xwd_region(args[1], int(args[2]), int(args[3]), rw * scale, rh * scale)
+        shot, refs = f"{args[1]} at {args[2]},{args[3]}", args[5:]
     elif len(args) >= 2 and args[0] != "--xwd":
         sw, sh, srows = decode(args[0])
         shot, refs = args[0], args[1:]
     else:
-        print("usage: png_same.py SHOT REF... | png_same.py --xwd FILE X Y REF...", file=sys.stderr)
+        print("usage: png_same.py SHOT REF... | png_same.py --xwd FILE X Y K REF...", file=sys.stderr)
         return 2
     best = None
     for ref in refs:
         rw, rh, rrows = decode(ref)
+        if scale > 1:  # each pixel a scale x scale block
+            rrows = [bytes(v for x in range(rw) for _ in range(scale) for v in r[3 * x : 3 * x + 3]) for r in rrows]
+            rrows = [r for r in rrows for _ in range(scale)]
+            rw, rh = rw * scale, rh * scale
         if (rw, rh) != (sw, sh):
             diff = f"{ref}: {rw}x{rh}, the shot is {sw}x{sh}"
             best = best or (sw * sh + 1, diff)

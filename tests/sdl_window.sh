@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sdl_window.sh DYNAPC IMAGES_DIR - the SDL window on a real X server (Xvfb),
+# sdl_window.sh DYNAPC IMAGES_DIR DEMO_IMG - the SDL window on a real X server (Xvfb),
 # driven through the X server with xdotool so that SDL's own event path is
 # what the guest hears (the FreeDOS 1.44 MB floppy, booted through SeaBIOS):
 #  1. the window, read back from the X server's screen (Xvfb -fbdir), is
@@ -16,13 +16,16 @@
 #     and no display the run goes on headless after a one-line note;
 #  4. -nographic: COM1 and the monitor share stdio (Ctrl-A c, Ctrl-A x):
 #     the guest's console (CTTY AUX) answers a command sent on stdin, and the
-#     monitor answers after Ctrl-A c.
+#     monitor answers after Ctrl-A c;
+#  5. mode 13h (the demo floppy): the window is 640x400 and shows each
+#     pixel of a headless screendump as a 2x2 block; a typed key comes back.
 # Needs Xvfb and xdotool (scripts/deps.sh installs them); without them it is
 # a skip (exit 77) that says so.
 set -uo pipefail
 trap '' PIPE
 dyn=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: test 1 runs in another directory
 images=$2
+demo=${3:-}
 for tool in Xvfb xdotool python3; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is not installed (scripts/deps.sh installs xvfb, xdotool, python3)"
@@ -139,7 +142,7 @@ case $title in
 *) bad "the title does not name the screenshot: $title" ;;
 esac
 # 80x25 text is 720x400: the window is that size, and shows exactly the image
-if [ "${geometry%% *}" = 720x400 ] && out=$(python3 "$here/png_same.py" --xwd "$tmp/screen.xwd" "$X" "$Y" "$tmp"/ref*.png 2>&1); then
+if [ "${geometry%% *}" = 720x400 ] && out=$(python3 "$here/png_same.py" --xwd "$tmp/screen.xwd" "$X" "$Y" 1 "$tmp"/ref*.png 2>&1); then
     ok "the window ($geometry) on the X server: $out"
 else
     bad "the window on the X server (${geometry:-no window}, want 720x400): ${out:-}"
@@ -213,6 +216,39 @@ if [ "$rc" = 0 ] && grep -q '^Serial-Typed' "$tmp/ng.out" && grep -q 'VM status:
     ok "-nographic: COM1 console answered on stdio, Ctrl-A c gave the monitor, Ctrl-A x quit"
 else
     bad "-nographic: rc=$rc (want 0) stdout: $(tr -d '\r' <"$tmp/ng.out" | tail -12) stderr: $(cat "$tmp/ng.err")"
+fi
+
+# 5. mode 13h: the demo floppy's second screen (it waits for keys in HLT);
+#    the window is 640x400 and shows each of the 320x200 pixels as a 2x2
+#    block; a key typed into the window comes back on COM1
+if [ -z "$demo" ] || [ ! -f "$demo" ]; then
+    bad "the demo floppy is missing (${demo:-no path given}; firmware/meson.build builds it)"
+else
+    printf '%s\n' 'wait serial Type something: 60' 'sleep 1' "screendump $tmp/ref13.png" \
+        "screendump $tmp/ready5.png" 'wait serial key: q 30' 'quit 0' >"$tmp/demo.txt"
+    timeout 120 "$dyn" -fda "$demo" -boot a -snapshot -display sdl --script "$tmp/demo.txt" </dev/null \
+        >"$tmp/demo.out" 2>"$tmp/demo.err" &
+    pid=$!
+    geometry=
+    if find_window && wait_file "$tmp/ready5.png"; then
+        sleep 0.5
+        eval "$(xdotool getwindowgeometry --shell "$win")"
+        cp "$tmp/fb/Xvfb_screen0" "$tmp/screen13.xwd"
+        geometry="${WIDTH}x${HEIGHT} at $X,$Y"
+        xdotool type q
+    fi
+    wait "$pid"
+    rc=$?
+    pid=
+    if [ "${geometry%% *}" = 640x400 ] &&
+        out=$(python3 "$here/png_same.py" --xwd "$tmp/screen13.xwd" "$X" "$Y" 2 "$tmp/ref13.png" 2>&1); then
+        ok "mode 13h in the window ($geometry), doubled: $out"
+    else
+        bad "mode 13h in the window (${geometry:-no window}, want 640x400): ${out:-}"
+    fi
+    if [ "$rc" = 0 ]; then ok "a key typed into the window reached the demo (key: q on COM1)"; else
+        bad "demo: rc=$rc stderr: $(cat "$tmp/demo.err")"
+    fi
 fi
 
 echo "sdl_window: $pass passed, $fail failed"
