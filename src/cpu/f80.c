@@ -880,11 +880,23 @@ static uint64_t to_ieee(f80 a, const struct fmt *f, int ebits, struct f80_env *e
 
 uint32_t f80_to_f32(f80 a, struct f80_env *e)
 {
+    uint64_t bits;
+    uint16_t fl;
+    if ((e->rc & 3) == F80_RC_NEAREST && f80_fast_to_ieee(a, false, &bits, &fl)) {
+        e->flags |= fl;
+        return (uint32_t)bits;
+    }
     return (uint32_t)to_ieee(a, &fmt_f32, 8, e);
 }
 
 uint64_t f80_to_f64(f80 a, struct f80_env *e)
 {
+    uint64_t bits;
+    uint16_t fl;
+    if ((e->rc & 3) == F80_RC_NEAREST && f80_fast_to_ieee(a, true, &bits, &fl)) {
+        e->flags |= fl;
+        return bits;
+    }
     return to_ieee(a, &fmt_f64, 11, e);
 }
 

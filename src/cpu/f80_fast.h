@@ -214,4 +214,28 @@ static inline bool f80_fast_from_f64(uint64_t bits, f80 *v)
     return true;
 }
 
+/* FST m32/m64 (dbl) of a normal number at round to nearest (precision
+ * control does not apply to stores), when the rounded value is a normal
+ * number of the format: its encoding in *bits */
+static inline bool f80_fast_to_ieee(f80 a, bool dbl, uint64_t *bits, uint16_t *flags)
+{
+    if (!f80_fast_normal(a))
+        return false;
+    unsigned fbits = dbl ? 52 : 23, drop = 63 - fbits;
+    int32_t bias = dbl ? 1023 : 127, emax = dbl ? 2046 : 254;
+    uint64_t rest = a.mant & ((1ull << drop) - 1), half = 1ull << (drop - 1);
+    uint64_t q = a.mant >> drop; /* the integer bit and fbits of fraction */
+    uint64_t up = (uint64_t)((rest > half) | ((rest == half) & (unsigned)(q & 1)));
+    q += up;
+    uint64_t carry = q >> (fbits + 1); /* rounded up to the next power of two */
+    q >>= carry;
+    int32_t e = (int32_t)(a.se & 0x7FFF) - F80_EXP_BIAS + bias + (int32_t)carry;
+    if ((uint32_t)(e - 1) >= (uint32_t)emax)
+        return false;
+    *bits = (uint64_t)(a.se >> 15) << (fbits + (dbl ? 11 : 8)) | (uint64_t)e << fbits |
+            (q & ((1ull << fbits) - 1));
+    *flags = (uint16_t)(((rest != 0) * F80_PE) | (up * F80_C1));
+    return true;
+}
+
 #endif

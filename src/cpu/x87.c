@@ -178,18 +178,6 @@ static void write_bytes(struct cpu *cpu, const struct op *op, uint32_t lin, cons
         mem_write(cpu, op, lin + i, ld_le16(b + i), 2);
 }
 
-static void write64(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v)
-{
-    struct tlb_entry *e = tlb_entry_for(cpu, lin);
-    if (likely(e->tag_w == (lin & ~0xFF8u))) {
-        uint8_t *p = (uint8_t *)(e->addend + lin);
-        st_le32(p, (uint32_t)v);
-        st_le32(p + 4, (uint32_t)(v >> 32));
-        return;
-    }
-    mem_write_slow(cpu, op, lin, v, 8);
-}
-
 /* an operand of type t as an f80 (conversions raise what f80.h says) */
 static f80 load_operand(struct cpu *cpu, const struct op *op, unsigned t, uint32_t ea, struct f80_env *e)
 {
@@ -467,7 +455,7 @@ static const struct op *fld_m(struct cpu *cpu, const struct op *op)
 }
 
 /* FST/FSTP m (sub = pop, imm = type) */
-static const struct op *fst_m(struct cpu *cpu, const struct op *op)
+const struct op *x87_fst_m(struct cpu *cpu, const struct op *op)
 {
     if (must_wait(cpu, op))
         return exit_to(cpu, op->eip);
@@ -1180,7 +1168,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             case 3:
                 op->imm = T_F32;
                 op->sub = r == 3;
-                return fst_m;
+                return x87_fst_m_op(false, r == 3);
             case 4:
                 op->sub = 0;
                 return fenv;
@@ -1203,14 +1191,14 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             case 3:
                 op->imm = T_I32;
                 op->sub = r == 3;
-                return fst_m;
+                return x87_fst_m;
             case 5:
                 op->imm = T_F80;
                 return fld_m;
             case 7:
                 op->imm = T_F80;
                 op->sub = 1;
-                return fst_m;
+                return x87_fst_m;
             default:
                 return NULL;
             }
@@ -1223,7 +1211,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             case 3:
                 op->imm = T_F64;
                 op->sub = r == 3;
-                return fst_m;
+                return x87_fst_m_op(true, r == 3);
             case 4:
                 op->sub = 2;
                 return fenv;
@@ -1244,7 +1232,7 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             case 3:
                 op->imm = T_I16;
                 op->sub = r == 3;
-                return fst_m;
+                return x87_fst_m;
             case 4:
                 op->imm = T_BCD;
                 return fld_m;
@@ -1254,11 +1242,11 @@ op_fn x87_select(struct op *op, unsigned opcode, unsigned modrm, enum cpu_model 
             case 6:
                 op->imm = T_BCD;
                 op->sub = 1;
-                return fst_m;
+                return x87_fst_m;
             case 7:
                 op->imm = T_I64;
                 op->sub = 1;
-                return fst_m;
+                return x87_fst_m;
             default:
                 return NULL;
             }

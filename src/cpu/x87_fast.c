@@ -214,6 +214,52 @@ op_fn x87_farith_m_op(unsigned kind, bool dbl)
     return (dbl ? m64 : m32)[kind & 7];
 }
 
+/* FST/FSTP m32/m64 of a normal number that stays normal in the format */
+static ALWAYS_INLINE const struct op *fst_m_ieee(struct cpu *cpu, const struct op *op, bool dbl, bool pop)
+{
+    struct fpu *f = &cpu->fpu;
+    unsigned p0 = f->top;
+    uint64_t bits;
+    uint16_t fl;
+    if (likely(x87_ready(cpu) && ((f->valid >> p0) & 1) && f->env.rc == F80_RC_NEAREST &&
+               f80_fast_to_ieee(f->st[p0], dbl, &bits, &fl))) {
+        uint32_t ea = op_ea(cpu, op);
+        uint32_t lin = fpu_lin(cpu, op, ea, dbl ? 8 : 4, true);
+        if (dbl)
+            write64(cpu, op, lin, bits);
+        else
+            mem_write(cpu, op, lin, (uint32_t)bits, 4);
+        commit_fast(f, fl);
+        if (pop)
+            fpu_pop(f);
+        note_insn(cpu, op);
+        note_data(cpu, op, ea);
+        return op + 1;
+    }
+    return x87_fst_m(cpu, op);
+}
+static const struct op *fst_m32(struct cpu *cpu, const struct op *op)
+{
+    return fst_m_ieee(cpu, op, false, false);
+}
+static const struct op *fstp_m32(struct cpu *cpu, const struct op *op)
+{
+    return fst_m_ieee(cpu, op, false, true);
+}
+static const struct op *fst_m64(struct cpu *cpu, const struct op *op)
+{
+    return fst_m_ieee(cpu, op, true, false);
+}
+static const struct op *fstp_m64(struct cpu *cpu, const struct op *op)
+{
+    return fst_m_ieee(cpu, op, true, true);
+}
+
+op_fn x87_fst_m_op(bool dbl, bool pop)
+{
+    return dbl ? (pop ? fstp_m64 : fst_m64) : (pop ? fstp_m32 : fst_m32);
+}
+
 /* FLD m32/m64: a normal number converts inline */
 static ALWAYS_INLINE const struct op *fld_m_ieee(struct cpu *cpu, const struct op *op, bool dbl)
 {

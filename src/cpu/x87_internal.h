@@ -166,6 +166,18 @@ static inline uint64_t read64(struct cpu *cpu, const struct op *op, uint32_t lin
     return mem_read_slow(cpu, op, lin, 8);
 }
 
+static inline void write64(struct cpu *cpu, const struct op *op, uint32_t lin, uint64_t v)
+{
+    struct tlb_entry *e = tlb_entry_for(cpu, lin);
+    if (likely(e->tag_w == (lin & ~0xFF8u))) {
+        uint8_t *p = (uint8_t *)(e->addend + lin);
+        st_le32(p, (uint32_t)v);
+        st_le32(p + 4, (uint32_t)(v >> 32));
+        return;
+    }
+    mem_write_slow(cpu, op, lin, v, 8);
+}
+
 /* nothing to wait for or fault on: no CR0.EM/TS, no pending exception */
 static inline bool x87_ready(const struct cpu *cpu)
 {
@@ -191,6 +203,7 @@ const struct op *x87_farith_m_loaded(struct cpu *cpu, const struct op *op, uint3
 const struct op *x87_farith_r(struct cpu *cpu, const struct op *op);
 const struct op *x87_fcomi(struct cpu *cpu, const struct op *op);
 const struct op *x87_fld_r(struct cpu *cpu, const struct op *op);
+const struct op *x87_fst_m(struct cpu *cpu, const struct op *op);
 const struct op *x87_fst_r(struct cpu *cpu, const struct op *op);
 const struct op *x87_fxch(struct cpu *cpu, const struct op *op);
 
@@ -199,6 +212,7 @@ op_fn x87_farith_r_op(struct op *op, unsigned kind, unsigned form); /* kind afte
 const struct op *x87_fcomi_st0_sti(struct cpu *cpu, const struct op *op);
 const struct op *x87_fcomip_st0_sti(struct cpu *cpu, const struct op *op);
 op_fn x87_farith_m_op(unsigned kind, bool dbl); /* FADD/FMUL/FSUB/FSUBR m32/m64, else NULL */
+op_fn x87_fst_m_op(bool dbl, bool pop);         /* FST/FSTP m32/m64 */
 const struct op *x87_fld_m32(struct cpu *cpu, const struct op *op);
 const struct op *x87_fld_m64(struct cpu *cpu, const struct op *op);
 
