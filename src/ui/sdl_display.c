@@ -28,6 +28,7 @@ struct sdl_display {
     Uint32 wake_event;
     struct display_status status;
     bool fullscreen;
+    int windowed_scale; /* the picture's scale before going fullscreen */
     bool grabbed;
     bool redraw;
     unsigned buttons;      /* PS2MOUSE_BUTTON_* held */
@@ -147,23 +148,35 @@ static void output_size(struct sdl_display *d, int *w, int *h)
         SDL_GetWindowSize(d->win, w, h);
 }
 
-/* A new guest resolution: the window follows it, at the whole-number
- * scale it has now (at least 1), unless the user made it fullscreen or
- * maximised. */
-static void fit_window_to_mode(struct sdl_display *d)
+/* the whole-number scale the window shows the picture at now (at least 1) */
+static int current_scale(struct sdl_display *d)
 {
-    if (d->fullscreen || (SDL_GetWindowFlags(d->win) & SDL_WINDOW_MAXIMIZED))
-        return;
+    int out_w, out_h;
+    output_size(d, &out_w, &out_h);
+    struct display_rect r = display_fit(d->disp_w, d->disp_h, out_w, out_h);
+    return r.w / d->disp_w >= 1 ? r.w / d->disp_w : 1;
+}
+
+/* sizes the window for the picture at scale k */
+static void size_window(struct sdl_display *d, int k)
+{
     int out_w, out_h, win_w, win_h;
     output_size(d, &out_w, &out_h);
     SDL_GetWindowSize(d->win, &win_w, &win_h);
-    struct display_rect r = display_fit(d->disp_w, d->disp_h, out_w, out_h);
-    int k = r.w / d->disp_w >= 1 ? r.w / d->disp_w : 1;
     /* drawable pixels per window point (2 on a typical HiDPI screen) */
     double dpi = win_w > 0 ? (double)out_w / win_w : 1.0;
     if (dpi < 1.0)
         dpi = 1.0;
     SDL_SetWindowSize(d->win, (int)(d->disp_w * k / dpi), (int)(d->disp_h * k / dpi));
+}
+
+/* A new guest resolution: the window follows it, at the whole-number
+ * scale it has now, unless it is fullscreen or maximised. */
+static void fit_window_to_mode(struct sdl_display *d)
+{
+    if (d->fullscreen || (SDL_GetWindowFlags(d->win) & SDL_WINDOW_MAXIMIZED))
+        return;
+    size_window(d, current_scale(d));
 }
 
 /* display_link_take_frame's callback: the link's lock is held */
@@ -246,12 +259,16 @@ static void release_all_keys(struct sdl_display *d)
 
 static void toggle_fullscreen(struct sdl_display *d)
 {
+    if (!d->fullscreen && d->disp_w > 0)
+        d->windowed_scale = current_scale(d);
     d->fullscreen = !d->fullscreen;
     SDL_SetWindowFullscreen(d->win, d->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
     if (!d->fullscreen) {
         set_grab(d, false);
+        /* back at the scale it had (the mode may have changed meanwhile;
+         * the drawable may still be the screen's size at this point) */
         if (d->disp_w > 0)
-            fit_window_to_mode(d);
+            size_window(d, d->windowed_scale > 0 ? d->windowed_scale : 1);
     }
     d->redraw = true;
 }
