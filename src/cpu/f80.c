@@ -557,6 +557,12 @@ static void div128(uint64_t a, uint64_t b, uint64_t *qhi, uint64_t *qlo, bool *s
 
 f80 f80_div(f80 a, f80 b, struct f80_env *e)
 {
+    f80 q;
+    uint16_t fl;
+    if (f80_fast_env(e) && f80_fast_div(a, b, &q, &fl)) {
+        e->flags |= fl;
+        return q;
+    }
     enum kind ka = kind_of(a), kb = kind_of(b);
     f80 r;
     if (binary_specials(a, ka, b, kb, e, &r))

@@ -164,6 +164,36 @@ static inline bool f80_fast_mul(f80 a, f80 b, f80 *r, uint16_t *flags)
     return f80_fast_round((uint32_t)(a.se ^ b.se) & 0x8000, exp, hi, lo, r, flags);
 }
 
+/* a / b, both normal, with __int128 only (the portable build takes the
+ * general path, a bit-serial division): the quotient of the significands
+ * is in (2^63, 2^65) */
+static inline bool f80_fast_div(f80 a, f80 b, f80 *r, uint16_t *flags)
+{
+#ifdef F80_FAST_INT128
+    if (!f80_fast_normal(a) || !f80_fast_normal(b))
+        return false;
+    unsigned __int128 num = (unsigned __int128)a.mant << 64;
+    unsigned __int128 q = num / b.mant;
+    uint64_t rem = (uint64_t)(num - q * b.mant);
+    uint64_t top = (uint64_t)(q >> 64), hi, lo; /* top: a.mant >= b.mant */
+    if (top) {
+        hi = (uint64_t)(q >> 1);
+        lo = (uint64_t)q << 63 | (rem != 0);
+    } else {
+        /* one more quotient bit from the remainder (rem < b.mant < 2^64) */
+        unsigned __int128 r2 = (unsigned __int128)rem << 1;
+        uint64_t guard = r2 >= b.mant;
+        hi = (uint64_t)q;
+        lo = guard << 63 | (r2 - guard * b.mant != 0);
+    }
+    int32_t exp = (int32_t)(a.se & 0x7FFF) - (int32_t)(b.se & 0x7FFF) + F80_EXP_BIAS - 1 + (int32_t)top;
+    return f80_fast_round((uint32_t)(a.se ^ b.se) & 0x8000, exp, hi, lo, r, flags);
+#else
+    (void)a, (void)b, (void)r, (void)flags;
+    return false;
+#endif
+}
+
 /* a normal value or a zero of either sign: compared as they are, with no
  * flag to raise */
 static inline bool f80_fast_comparable(f80 v)
