@@ -39,6 +39,13 @@ static inline bool f80_fast_normal(f80 v)
     return ((unsigned)(v.se + 1) & 0x7FFE) != 0 && (v.mant >> 63) != 0;
 }
 
+/* a normal value or a zero of either sign (compared, added or multiplied
+ * as they are, with no flag to raise) */
+static inline bool f80_fast_comparable(f80 v)
+{
+    return f80_fast_normal(v) || ((v.se & 0x7FFF) == 0 && v.mant == 0);
+}
+
 /* the fast paths apply: round to nearest, 64-bit precision */
 static inline bool f80_fast_env(const struct f80_env *e)
 {
@@ -115,9 +122,17 @@ static inline bool f80_fast_round(uint32_t sign, int32_t exp, uint64_t hi, uint6
  * bit. */
 static inline bool f80_fast_add(f80 a, f80 b, bool negate_b, f80 *r, uint16_t *flags)
 {
-    if (!f80_fast_normal(a) || !f80_fast_normal(b))
-        return false;
     uint32_t sea = a.se, seb = b.se ^ ((uint32_t)negate_b << 15);
+    if (!f80_fast_normal(a) || !f80_fast_normal(b)) {
+        if (!f80_fast_comparable(a) || !f80_fast_comparable(b))
+            return false;
+        /* a zero operand: the other one exactly; two zeros: +0 unless both
+         * are negative (round to nearest) */
+        *flags = 0;
+        r->mant = a.mant | b.mant;
+        r->se = (uint16_t)(b.mant == 0 ? (a.mant == 0 ? sea & seb : sea) : seb);
+        return true;
+    }
     uint32_t ea = sea & 0x7FFF, eb = seb & 0x7FFF;
     /* swap so that x is the larger magnitude */
 #ifdef F80_FAST_INT128
@@ -154,8 +169,14 @@ static inline bool f80_fast_add(f80 a, f80 b, bool negate_b, f80 *r, uint16_t *f
 /* a * b, both normal: the product of the significands is in [2^126, 2^128) */
 static inline bool f80_fast_mul(f80 a, f80 b, f80 *r, uint16_t *flags)
 {
-    if (!f80_fast_normal(a) || !f80_fast_normal(b))
-        return false;
+    if (!f80_fast_normal(a) || !f80_fast_normal(b)) {
+        if (!f80_fast_comparable(a) || !f80_fast_comparable(b))
+            return false;
+        *flags = 0; /* a zero operand: a zero of the product's sign */
+        r->mant = 0;
+        r->se = (uint16_t)((a.se ^ b.se) & 0x8000);
+        return true;
+    }
     uint64_t lo, hi = f80_fast_mul64(a.mant, b.mant, &lo);
     uint64_t top = hi >> 63, z = top ^ 1;
     hi = (hi << z) | ((lo >> 63) & z);
@@ -192,13 +213,6 @@ static inline bool f80_fast_div(f80 a, f80 b, f80 *r, uint16_t *flags)
     (void)a, (void)b, (void)r, (void)flags;
     return false;
 #endif
-}
-
-/* a normal value or a zero of either sign: compared as they are, with no
- * flag to raise */
-static inline bool f80_fast_comparable(f80 v)
-{
-    return f80_fast_normal(v) || ((v.se & 0x7FFF) == 0 && v.mant == 0);
 }
 
 /* FCOM & co. of two normal operands or zeros (no flags in that case);
