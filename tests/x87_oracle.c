@@ -1452,10 +1452,11 @@ int main(int argc, char **argv)
         for (unsigned k = 0; k < b; k++) {
             uint32_t diff = diff_of(&sn[k], &nat[k], &dyn[k]);
             total[sn[k].cat]++;
-            if (diff) {
-                /* once more on the host: a context switch between FRSTOR and
+            for (int again = 0; diff && again < 5; again++) {
+                /* again on the host: a context switch between FRSTOR and
                  * FNSAVE loses FIP/FDP/FOP on this host (the kernel's XRSTOR
-                 * restores them only with an exception pending, as AMD does) */
+                 * restores them only with an exception pending, as AMD does);
+                 * on a busy machine one retry is not always enough */
                 struct x87o_req one = sn[k].req;
                 one.cmd = X87O_CMD_FLUSH;
                 if (!xfer(h.to, &one, sizeof one, true) || !xfer(h.from, &nat[k], sizeof nat[k], false)) {
