@@ -13,7 +13,11 @@
  * fault before it changes any FPU state (SDM Vol. 1 8.1.8 and chapter 8.5;
  * Vol. 2 instruction pages).  The tag word is kept as one bit per register
  * (empty or not), as the P6 does; the two-bit tags of FSTENV/FSAVE are
- * computed from the register contents when stored. */
+ * computed from the register contents when stored.
+ *
+ * Every instruction's general path is here; x87_fast.c handles the common
+ * case of the hot ones inline (normal numbers, FNINIT's control word) and
+ * calls these for everything else. */
 #include "cpu/x87.h"
 
 #include "cpu/f80_fast.h"
