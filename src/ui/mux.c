@@ -132,10 +132,10 @@ static void send(int fd, const char *buf, size_t len)
 
 static void help(void)
 {
-    out("\r\nC-a h    print this help\r\n"
-        "C-a x    exit emulator\r\n"
-        "C-a c    switch between console and monitor\r\n"
-        "C-a C-a  sends C-a\r\n");
+    out("\nC-a h    print this help\n"
+        "C-a x    exit emulator\n"
+        "C-a c    switch between console and monitor\n"
+        "C-a C-a  sends C-a\n");
 }
 
 /* one byte for the monitor: a terminal is raw, so its line is kept here */
@@ -146,7 +146,7 @@ static void monitor_byte(struct mux *x, char c)
         return;
     }
     if (c == '\r' || c == '\n') {
-        out("\r\n");
+        out("\n");
         x->line[x->len++] = '\n';
         send(x->mon_wr, x->line, x->len);
         x->len = 0;
@@ -208,7 +208,7 @@ enum mux_event mux_poll(struct mux *x, int wait_ms)
             pass_on(x, c);
             break;
         case 'x':
-            out("\r\ndynapc: terminated\r\n");
+            out("\ndynapc: terminated\n");
             return MUX_QUIT;
         case 'h':
         case '?':
