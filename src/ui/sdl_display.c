@@ -73,6 +73,9 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
     /* the host's compositor must not be told to stop compositing */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
+    /* while the guest has the mouse it has the keyboard too (Alt+Tab and
+     * the Windows key reach it), as in QEMU */
+    SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
     /* without a display server SDL would settle for its invisible
      * "offscreen" driver (and Wayland's probe complains on stderr); only
      * an explicit SDL_VIDEODRIVER gets that */
@@ -121,6 +124,8 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
     }
     d->fullscreen = c->full_screen;
     SDL_SetWindowMinimumSize(d->win, 160, 100);
+    /* keys, not text: no input method may swallow dead keys or compose */
+    SDL_StopTextInput();
     set_title(d);
     d->redraw = true;
     return d;
