@@ -18,7 +18,8 @@
 #     the guest's console (CTTY AUX) answers a command sent on stdin, and the
 #     monitor answers after Ctrl-A c;
 #  5. mode 13h (the demo floppy): the window is 640x400 and shows each
-#     pixel of a headless screendump as a 2x2 block; a typed key comes back.
+#     pixel of a headless screendump as a 2x2 block; a click grabs the mouse
+#     and Ctrl+Alt+G releases it (the title says so); a typed key comes back.
 # Needs Xvfb and xdotool (scripts/deps.sh installs them); without them it is
 # a skip (exit 77) that says so.
 set -uo pipefail
@@ -235,6 +236,13 @@ else
         eval "$(xdotool getwindowgeometry --shell "$win")"
         cp "$tmp/fb/Xvfb_screen0" "$tmp/screen13.xwd"
         geometry="${WIDTH}x${HEIGHT} at $X,$Y"
+        # a click grabs the mouse, Ctrl+Alt+G lets it go; the title says which
+        xdotool mousemove $((X + 100)) $((Y + 100)) click 1
+        sleep 0.5
+        grabbed_title=$(xdotool getwindowname "$win")
+        xdotool key ctrl+alt+g
+        sleep 0.5
+        released_title=$(xdotool getwindowname "$win")
         xdotool type q
     fi
     wait "$pid"
@@ -246,6 +254,11 @@ else
     else
         bad "mode 13h in the window (${geometry:-no window}, want 640x400): ${out:-}"
     fi
+    case "${grabbed_title:-}|${released_title:-}" in
+    *"Ctrl+Alt+G releases the mouse"*"|"*"Ctrl+Alt+G"*) bad "Ctrl+Alt+G did not release the mouse: $released_title" ;;
+    *"Ctrl+Alt+G releases the mouse"*"|dynapc"*) ok "a click grabs the mouse, Ctrl+Alt+G releases it: $grabbed_title" ;;
+    *) bad "a click did not grab the mouse: ${grabbed_title:-no window}" ;;
+    esac
     if [ "$rc" = 0 ]; then ok "a key typed into the window reached the demo (key: q on COM1)"; else
         bad "demo: rc=$rc stderr: $(cat "$tmp/demo.err")"
     fi
