@@ -786,7 +786,10 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
     case U_COS:
         r = u == U_SIN ? f80_sin(a, &e, &range) : f80_cos(a, &e, &range);
         if (range) {
-            f->sw |= SW_C2;
+            /* out of range (|x| >= 2^63): C2 set, ST0 unchanged, and C1
+             * cleared as for any result not rounded up (SDM Vol. 2 FSIN,
+             * "FPU Flags Affected"); the AMD host does the same */
+            f->sw = (uint16_t)((f->sw | SW_C2) & ~SW_C1);
             return op + 1;
         }
         if (commit_reg(f, e.flags))
@@ -797,7 +800,10 @@ static const struct op *funary(struct cpu *cpu, const struct op *op)
     case U_SINCOS:
         r = u == U_PTAN ? f80_tan(a, &e, &range) : f80_sincos(a, &r2, &e, &range);
         if (range) {
-            f->sw |= SW_C2;
+            /* out of range (|x| >= 2^63): C2 set, ST0 unchanged, and C1
+             * cleared as for any result not rounded up (SDM Vol. 2 FSIN,
+             * "FPU Flags Affected"); the AMD host does the same */
+            f->sw = (uint16_t)((f->sw | SW_C2) & ~SW_C1);
             return op + 1;
         }
         f->sw &= (uint16_t)~SW_C2;
