@@ -185,6 +185,19 @@ if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/nod.err")" = 1 ] && grep -q -- '-display s
 else
     bad "-display sdl without a display: rc=$rc stderr: $(cat "$tmp/nod.err")"
 fi
+# bad display flags: one line naming the flag, exit 2
+for args in "-display gtk" "-display sdl,aspect=16:9" "-full-screen -display none" "-nographic -display sdl"; do
+    # shellcheck disable=SC2086 # the flags split on purpose
+    "$dyn" "${boot[@]}" $args </dev/null >/dev/null 2>"$tmp/flag.err"
+    rc=$?
+    flag=${args%% *}
+    [ "$flag" = -full-screen ] || [ "$flag" = -nographic ] || flag="$args"
+    if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/flag.err")" = 1 ] && grep -qF -- "$flag" "$tmp/flag.err"; then
+        ok "$args: $(cat "$tmp/flag.err")"
+    else
+        bad "$args: rc=$rc stderr: $(cat "$tmp/flag.err") (want exit 2 and one line naming $flag)"
+    fi
+done
 printf 'wait screen A:\\> 60\nquit 4\n' >"$tmp/nod.txt"
 env -u DISPLAY timeout 120 "$dyn" "${boot[@]}" --script "$tmp/nod.txt" </dev/null >"$tmp/nod.out" 2>"$tmp/nod.err"
 rc=$?
