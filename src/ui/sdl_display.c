@@ -23,8 +23,11 @@ struct sdl_display {
     SDL_Window *win;
     SDL_Renderer *ren;
     SDL_Texture *tex;
-    int tex_w, tex_h;   /* texture size = the guest image's */
-    int disp_w, disp_h; /* the image's size at scale 1 */
+    int tex_w, tex_h;           /* texture size = the guest image's */
+    int disp_w, disp_h;         /* the image's size at scale 1 */
+    struct display_frame frame; /* the last frame taken (pixels = copy) */
+    uint32_t *copy;
+    size_t copy_cap;
     Uint32 wake_event;
     struct display_status status;
     bool fullscreen;
@@ -142,6 +145,7 @@ void sdl_display_close(struct sdl_display *d)
     if (d->win)
         SDL_DestroyWindow(d->win);
     display_link_destroy(&d->link);
+    free(d->copy);
     free(d);
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
 }
@@ -184,11 +188,43 @@ static void fit_window_to_mode(struct sdl_display *d)
     size_window(d, current_scale(d));
 }
 
-/* display_link_take_frame's callback: the link's lock is held */
-static void upload(void *opaque, const struct display_frame *f)
+/* display_link_take_frame's callback, with the link's lock held: only
+ * copies (the emulator thread may be waiting for the lock); upload() does
+ * the rest */
+static void take_frame(void *opaque, const struct display_frame *f)
 {
     struct sdl_display *d = opaque;
+    size_t n = (size_t)f->width * (size_t)f->height;
     int y0 = f->y0, y1 = f->y1;
+    if (f->width != d->frame.width || f->height != d->frame.height) {
+        if (n > d->copy_cap) {
+            uint32_t *p = realloc(d->copy, n * sizeof *p);
+            if (!p)
+                return;
+            d->copy = p;
+            d->copy_cap = n;
+        }
+        y0 = 0;
+        y1 = f->height;
+    }
+    if (y1 > y0)
+        memcpy(d->copy + (size_t)y0 * (size_t)f->width, f->pixels + (size_t)y0 * (size_t)f->width,
+               (size_t)(y1 - y0) * (size_t)f->width * sizeof *f->pixels);
+    /* rows not yet uploaded from an earlier take stay pending */
+    bool pending = d->frame.y1 > d->frame.y0 && f->width == d->frame.width && f->height == d->frame.height;
+    d->frame = *f;
+    d->frame.pixels = d->copy;
+    d->frame.y0 = pending && d->frame.y0 < y0 ? d->frame.y0 : y0;
+    d->frame.y1 = pending && d->frame.y1 > y1 ? d->frame.y1 : y1;
+}
+
+/* the rows take_frame() copied, into the texture */
+static void upload(struct sdl_display *d)
+{
+    const struct display_frame *f = &d->frame;
+    int y0 = f->y0, y1 = f->y1;
+    if (!f->pixels)
+        return;
     if (!d->tex || f->width != d->tex_w || f->height != d->tex_h) {
         if (d->tex)
             SDL_DestroyTexture(d->tex);
@@ -211,6 +247,7 @@ static void upload(void *opaque, const struct display_frame *f)
         SDL_UpdateTexture(d->tex, &rows, f->pixels + (size_t)y0 * (size_t)f->width,
                           f->width * (int)sizeof *f->pixels);
     }
+    d->frame.y0 = d->frame.y1 = 0;
     d->redraw = true;
 }
 
@@ -410,7 +447,8 @@ void sdl_display_run(struct sdl_display *d)
             while (SDL_PollEvent(&ev))
                 handle(d, &ev);
         }
-        display_link_take_frame(&d->link, upload, d);
+        if (display_link_take_frame(&d->link, take_frame, d))
+            upload(d);
         if (display_link_take_status(&d->link, &d->status))
             set_title(d);
         if (d->redraw)
