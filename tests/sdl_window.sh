@@ -17,7 +17,8 @@
 #  4. -nographic: COM1 and the monitor share stdio (Ctrl-A c, Ctrl-A x):
 #     the guest's console (CTTY AUX) answers a command sent on stdin, and the
 #     monitor answers after Ctrl-A c;
-#  5. mode 13h (the demo floppy): the window is 640x400 and shows each
+#  5. mode 13h (the demo floppy): idle in HLT with the window open costs
+#     less than 5% of a core; the window is 640x400 and shows each
 #     pixel of a headless screendump as a 2x2 block; a click grabs the mouse
 #     and Ctrl+Alt+G releases it (the title says so); a typed key comes back.
 # Needs Xvfb and xdotool (scripts/deps.sh installs them); without them it is
@@ -249,6 +250,13 @@ else
         eval "$(xdotool getwindowgeometry --shell "$win")"
         cp "$tmp/fb/Xvfb_screen0" "$tmp/screen13.xwd"
         geometry="${WIDTH}x${HEIGHT} at $X,$Y"
+        # the demo waits in HLT: with the window open the emulator must stay
+        # under 5% of a core (utime + stime from /proc, in clock ticks)
+        emu=$(ps -o pid= --ppid "$pid" | head -1 | tr -d ' ')
+        t0=$(awk '{print $14 + $15}' "/proc/$emu/stat" 2>/dev/null)
+        sleep 5
+        t1=$(awk '{print $14 + $15}' "/proc/$emu/stat" 2>/dev/null)
+        idle_pct=$(awk -v a="${t0:-0}" -v b="${t1:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz / 5 * 100 }')
         # a click grabs the mouse, Ctrl+Alt+G lets it go; the title says which
         xdotool mousemove $((X + 100)) $((Y + 100)) click 1
         sleep 0.5
@@ -266,6 +274,11 @@ else
         ok "mode 13h in the window ($geometry), doubled: $out"
     else
         bad "mode 13h in the window (${geometry:-no window}, want 640x400): ${out:-}"
+    fi
+    if [ -n "${t1:-}" ] && awk -v p="$idle_pct" 'BEGIN { exit !(p < 5) }'; then
+        ok "the demo idling in HLT with the window open: ${idle_pct}% of a core over 5 s"
+    else
+        bad "idle with the window: ${idle_pct:-?}% of a core over 5 s (want < 5%)"
     fi
     case "${grabbed_title:-}|${released_title:-}" in
     *"Ctrl+Alt+G releases the mouse"*"|"*"Ctrl+Alt+G"*) bad "Ctrl+Alt+G did not release the mouse: $released_title" ;;
