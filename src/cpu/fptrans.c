@@ -455,6 +455,22 @@ static f80 round_mp(struct mp v, struct f80_env *e)
     return round_mp_tail(v, 0, e);
 }
 
+/* v rounded as it is, but reported inexact even when it is exact (C1
+ * clear): the host's FPTAN of an argument with few significant bits,
+ * where t / K below is the argument itself, returns it with PE set (and
+ * UE for a denormal) */
+static f80 round_mp_always_pe(struct mp v, struct f80_env *e)
+{
+    uint16_t before = e->flags;
+    f80 r = round_mp(v, e);
+    if (!((e->flags & ~before) & F80_PE)) {
+        e->flags |= F80_PE;
+        if (f80_exp(r) == 0 && r.mant != 0)
+            e->flags |= F80_UE;
+    }
+    return r;
+}
+
 /* ---- operand classes ----------------------------------------------------------- */
 
 enum cls { C_ZERO, C_FINITE, C_INF, C_NAN, C_BAD };
@@ -813,21 +829,25 @@ f80 f80_tan(f80 a, struct f80_env *e, bool *out_of_range)
     unsigned q;
     struct mp r0;
     reduce(a, &r0, &q);
-    if (f80_exp(a) < BIAS - 33) {
-        /* |a| < 2^-33: the host's FPTAN scales the argument by a 68-bit
+    if (f80_exp(a) < BIAS - 32) {
+        /* |a| < 2^-32: the host's FPTAN scales the argument by a 68-bit
          * constant K = 1.45270852695... (B9F25A5EEF7C79A2C h * 2^-67) and
-         * rounds t = a * K to 68 bits before anything else; for small
-         * arguments its tangent is then that of t / K.  Measured: whether
-         * the host's tan a lies below or above a for tiny a (half of all
-         * such arguments each way) follows the rounding direction of a * K
-         * for every one of 4000 random significands, and it fixed K. */
+         * rounds t = a * K to 68 bits before anything else (whether the
+         * host's tan a lies below or above a for tiny a follows the
+         * rounding direction of a * K for every one of 4000 random
+         * significands, and it fixed K).  It then works in that scaled
+         * domain: below |a| = 9ACE08D63DCFDACA h * 2^-97 (a sharp edge,
+         * bisected to the last bit) the cubic term is left out and the
+         * result is t / K; above, it is K tan(t / K) rounded to 69 bits,
+         * divided by K.  Measured: 0 mismatches in 40,000 random
+         * arguments (all four RC) at each exponent from -40 to -33. */
         static const uint32_t k_w[NW] = {0xB9F25A5E, 0xEF7C79A2, 0xC0000000};
         struct mp k = mp_const(k_w, 1);
         struct mp t = mp_div(mp_round_bits(mp_mul(r0, k), 68), k);
-        struct mp rt;
+        if (f80_exp(a) < BIAS - 34 || (f80_exp(a) == BIAS - 34 && a.mant <= 0x9ACE08D63DCFDACAull))
+            return round_mp_always_pe(t, e);
         mp_sincos(t, &s, &c);
-        rt = mp_div(s, c);
-        return round_mp_tail(rt, 1, e);
+        return round_mp_always_pe(mp_div(mp_round_bits(mp_mul(mp_div(s, c), k), 69), k), e);
     }
     trig(a, &s, &c, false);
     /* tan r = r + r^3/3 + ..., cot r = 1/r - r/3 - ... */
