@@ -5,7 +5,7 @@ MODE dynapc: the demo (firmware/demo) boots headless under SeaBIOS and under
 the Bochs BIOS with the LGPL VGABIOS, driven by --script: the text screen,
 a key to mode 13h, typed keys echoed on COM1 and on the screen, Esc back to
 the text screen and the timeout to mode 13h again.  The mode 13h screendump
-(.png, decoded here) is checked pixel by pixel against this file's own model
+(.png, decoded by pngio.py) is checked pixel by pixel against this file's own model
 of the drawing (the DAC palette, the fixed-point Mandelbrot, the bar), and
 the text area glyph cell by glyph cell.  anim13 runs to its "done"; its last
 frame, left on the screen, is checked against the model of the plasma.
@@ -19,12 +19,12 @@ c << 2 | (c & 1) * 3, dynapc as c << 2 | c >> 4 (both are common choices).
 Without qemu-system-i386 this mode is a skip (exit 77)."""
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
+
+from pngio import read_png, read_ppm
 
 SKIP = 77
 checks = {"pass": 0, "fail": 0}
@@ -50,93 +50,22 @@ def check(cond, msg, why=""):
 
 # ---- images ----
 
-def read_png(path):
-    """(width, height, rows of (r, g, b)) from an 8-bit RGB or RGBA PNG,
-    every filter type, chunk CRCs checked."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG signature")
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
-        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
-            raise ValueError("bad CRC in chunk %r" % kind)
-        if kind == b"IHDR":
-            hdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-        pos += 12 + n
-    w, h, depth, ctype, _, _, interlace = hdr
-    if depth != 8 or ctype not in (2, 6) or interlace:
-        raise ValueError("depth %d, colour type %d, interlace %d: not handled" % (depth, ctype, interlace))
-    bpp = 3 if ctype == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = w * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                line[i] = (line[i] + pred) & 255
-            elif f != 0:
-                raise ValueError("filter type %d" % f)
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(w)])
-        prev = line
-    return w, h, rows
-
-
-def read_ppm(path):
-    data = open(path, "rb").read()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    pos += 1
-    if fields[0] != b"P6" or fields[3] != b"255":
-        raise ValueError("not an 8-bit P6 PPM")
-    w, h = int(fields[1]), int(fields[2])
-    px = data[pos:pos + w * h * 3]
-    rows = [[tuple(px[(y * w + x) * 3:(y * w + x) * 3 + 3]) for x in range(w)] for y in range(h)]
-    return w, h, rows
-
-
 def six_bit(rows):
-    return [[(r >> 2, g >> 2, b >> 2) for (r, g, b) in row] for row in rows]
+    """rows of R, G, B bytes (pngio) as rows of 6-bit (r, g, b)"""
+    return [[(row[i] >> 2, row[i + 1] >> 2, row[i + 2] >> 2) for i in range(0, len(row), 3)] for row in rows]
 
 
 def halve(w, h, rows):
     """a 2x-scaled image back to its mode's size; None if a 2x2 block is not one colour"""
     out = []
     for y in range(0, h, 2):
-        line = []
-        for x in range(0, w, 2):
-            p = rows[y][x]
-            if rows[y][x + 1] != p or rows[y + 1][x] != p or rows[y + 1][x + 1] != p:
+        line = bytearray()
+        for x in range(0, 3 * w, 6):
+            p = rows[y][x:x + 3]
+            if rows[y][x + 3:x + 6] != p or rows[y + 1][x:x + 3] != p or rows[y + 1][x + 3:x + 6] != p:
                 return None
-            line.append(p)
-        out.append(line)
+            line += p
+        out.append(bytes(line))
     return out
 
 
@@ -325,7 +254,7 @@ def dynapc_demo(dyn, img, tmp, name, bios):
     for k in ("gfx.png", "gfx2.png"):
         try:
             w, h, rows = read_png(files[k])
-        except (OSError, ValueError, zlib.error) as e:
+        except (OSError, ValueError) as e:
             bad("%s: %s: %s" % (name, k, e))
             continue
         if check((w, h) == (320, 200), "%s: %s is 320x200 (mode 13h)" % (name, k), "%dx%d" % (w, h)):
@@ -337,20 +266,27 @@ def dynapc_demo(dyn, img, tmp, name, bios):
     return out, shots.get("gfx.png")
 
 
-def dynapc_anim(dyn, img, tmp):
-    cmd = [dyn, "-display", "none", "-serial", "stdio", "-debugcon", "file:" + os.path.join(tmp, "e9.txt"),
+def run_anim(who, emulator, img, e9):
+    """anim13 with the debug-exit device on dynapc or QEMU (the same flags):
+    checks its exit status, its COM1 and its port E9h output (file e9);
+    returns (COM1 output, seconds)"""
+    cmd = [emulator, "-display", "none", "-serial", "stdio", "-debugcon", "file:" + e9,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-fda", img, "-boot", "a", "-snapshot"]
     t0 = time.monotonic()
     rc, out, _, err = run_timed(cmd, 240)
     secs = time.monotonic() - t0
-    check(rc == 1, "anim13 on dynapc exits through isa-debug-exit (status 1) after %.2f s" % secs,
+    check(rc == 1, "anim13 on %s exits through isa-debug-exit (status 1) after %.2f s" % (who, secs),
           "status %s, stderr: %s" % (rc, err.strip()))
     want = expected_anim_output()
-    check(serial_lines(out) == want, "anim13 on dynapc: COM1 has the 20 frame lines and done",
+    check(serial_lines(out) == want, "anim13 on %s: COM1 has the 20 frame lines and done" % who,
           "got %r" % serial_lines(out)[-5:])
-    e9 = open(os.path.join(tmp, "e9.txt"), encoding="latin-1").read() if os.path.exists(
-        os.path.join(tmp, "e9.txt")) else ""
-    check(serial_lines(e9) == want, "anim13 on dynapc: port E9h has the same lines", "got %r" % e9[-80:])
+    e9text = open(e9, encoding="latin-1").read() if os.path.exists(e9) else ""
+    check(serial_lines(e9text) == want, "anim13 on %s: port E9h has the same lines" % who, "got %r" % e9text[-80:])
+    return out, secs
+
+
+def dynapc_anim(dyn, img, tmp):
+    out, secs = run_anim("dynapc", dyn, img, os.path.join(tmp, "e9.txt"))
     # the last frame stays on the screen when there is no debug-exit device
     script = os.path.join(tmp, "anim.txt")
     shot = os.path.join(tmp, "anim-last.png")
@@ -465,19 +401,7 @@ def qemu_demo(qemu, img, tmp, dyn_serial, dyn_shot):
 
 
 def qemu_anim(qemu, img, tmp, dyn_out):
-    e9 = os.path.join(tmp, "qemu-e9.txt")
-    cmd = [qemu, "-display", "none", "-serial", "stdio", "-debugcon", "file:" + e9,
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-fda", img, "-boot", "a", "-snapshot"]
-    t0 = time.monotonic()
-    rc, out, _, err = run_timed(cmd, 240)
-    secs = time.monotonic() - t0
-    check(rc == 1, "anim13 on QEMU exits through isa-debug-exit (status 1) after %.2f s" % secs,
-          "status %s, stderr: %s" % (rc, err.strip()))
-    want = expected_anim_output()
-    check(serial_lines(out) == want, "anim13 on QEMU: COM1 has the 20 frame lines and done",
-          "got %r" % serial_lines(out)[-5:])
-    e9text = open(e9, encoding="latin-1").read() if os.path.exists(e9) else ""
-    check(serial_lines(e9text) == want, "anim13 on QEMU: port E9h has the same lines")
+    out, _ = run_anim("QEMU", qemu, img, os.path.join(tmp, "qemu-e9.txt"))
     if dyn_out is not None:
         check(serial_lines(out) == serial_lines(dyn_out), "QEMU and dynapc: the same anim13 COM1 output")
     # the last frame, left on the screen without a debug-exit device

@@ -37,6 +37,8 @@ import subprocess
 import sys
 import time
 
+from pngio import read_ppm
+
 # mode, the name the guest prints, the channel masks to compare
 DAC6 = (0xFC, 0xFC, 0xFC)
 MODES = [
@@ -123,31 +125,6 @@ def planar_pattern(width, height):
 PATTERN = {"102": (800, 600, planar_pattern)}
 
 
-def read_ppm(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    fields = []
-    pos = 0
-    while len(fields) < 4:
-        while data[pos : pos + 1].isspace():
-            pos += 1
-        if data[pos : pos + 1] == b"#":
-            while data[pos : pos + 1] != b"\n":
-                pos += 1
-            continue
-        start = pos
-        while not data[pos : pos + 1].isspace():
-            pos += 1
-        fields.append(data[start:pos])
-    if fields[0] != b"P6" or fields[3] != b"255":
-        raise ValueError("%s: not a binary 8-bit PPM" % path)
-    w, h = int(fields[1]), int(fields[2])
-    pix = data[pos + 1 : pos + 1 + w * h * 3]
-    if len(pix) != w * h * 3:
-        raise ValueError("%s: short pixel data" % path)
-    return w, h, pix
-
-
 def mask_table(m):
     return bytes(b & m for b in range(256))
 
@@ -164,8 +141,8 @@ def compare(dyn_path, qemu_path, masks, xmap=None, ignore=None):
     xmap(qx, y) gives the dynapc column QEMU's column qx of dynapc line y
     shows, or None for no counterpart (default: integer scaling); ignore(x,
     y) names dynapc pixels a known QEMU deviation may change."""
-    dw, dh, dpix = read_ppm(dyn_path)
-    qw, qh, qpix = read_ppm(qemu_path)
+    dw, dh, drows = read_ppm(dyn_path)
+    qw, qh, qrows = read_ppm(qemu_path)
     if (xmap is None and qw % dw) or qh % dh:
         return False, "sizes %dx%d (dynapc) and %dx%d (QEMU) are not integer multiples" % (dw, dh, qw, qh)
     sy = qh // dh
@@ -184,8 +161,7 @@ def compare(dyn_path, qemu_path, masks, xmap=None, ignore=None):
             if max(c for c in cols if c is not None) >= dw:
                 return False, "QEMU's %d columns map past dynapc's %d" % (qw, dw)
             col_maps[key] = True
-        src = dpix[dy * dw * 3 : (dy + 1) * dw * 3]
-        qrow = qpix[y * qw * 3 : (y + 1) * qw * 3]
+        src, qrow = drows[dy], qrows[y]
         # columns without a counterpart compare QEMU with itself
         drow = b"".join(src[3 * i : 3 * i + 3] if i is not None else qrow[3 * x : 3 * x + 3]
                         for x, i in enumerate(cols))
@@ -325,8 +301,8 @@ def main():
         print("FAIL dynapc run: " + err)
         return 1
     # the comparison itself must see a single wrong pixel
-    w, h, pix = read_ppm(os.path.join(work, "dynapc-13.ppm"))
-    wrong = bytearray(pix)
+    w, h, rows = read_ppm(os.path.join(work, "dynapc-13.ppm"))
+    wrong = bytearray(b"".join(rows))
     wrong[3 * (w * 123 + 45)] ^= 0x80
     with open(os.path.join(work, "selfcheck.ppm"), "wb") as f:
         f.write(b"P6\n%d %d\n255\n" % (w, h) + bytes(wrong))
@@ -337,10 +313,10 @@ def main():
     for mode, name, masks in MODES:
         if mode in PATTERN:
             w, h, make = PATTERN[mode]
-            dw, dh, dpix = read_ppm(os.path.join(work, "dynapc-%s.ppm" % mode))
+            dw, dh, drows = read_ppm(os.path.join(work, "dynapc-%s.ppm" % mode))
             want = make(w, h)
             tables = [mask_table(m) for m in masks]
-            if (dw, dh) != (w, h) or masked(dpix, tables) != masked(bytes(want), tables):
+            if (dw, dh) != (w, h) or masked(b"".join(drows), tables) != masked(bytes(want), tables):
                 fails += 1
                 print("FAIL mode %s %s: not the pattern in its planes (%dx%d)" % (mode, name, dw, dh))
             else:
