@@ -188,6 +188,11 @@ static inline struct vga_frame render(void)
     return f;
 }
 
+static inline void ck_frame_size(const struct vga_frame *f, int w, int h)
+{
+    ck_assert_msg(f->width == w && f->height == h, "frame %dx%d, want %dx%d", f->width, f->height, w, h);
+}
+
 static inline uint32_t px(const struct vga_frame *f, int x, int y)
 {
     ck_assert_int_lt(x, f->width);
@@ -270,20 +275,28 @@ static inline void set_mode(const struct mode_regs *m)
     out8(0x3C6, 0xFF);
 }
 
-/* mode X (320x240, unchained) from mode 13h, as Michael Abrash's Graphics
- * Programming Black Book programs it */
-static inline void set_mode_x(void)
+/* the unchained 256-colour modes from mode 13h, as Michael Abrash's
+ * Graphics Programming Black Book (chapter 47) programs them: chain 4 and
+ * doubleword mode off, then the mode's clock (misc) and its n CRTC
+ * registers crtc[i] = {index, value} */
+static inline void set_unchained(uint8_t misc, const uint8_t (*crtc)[2], size_t n)
 {
     set_mode(&mode13);
     sr_w(4, 0x06);    /* chain 4 off */
     cr_w(0x14, 0x00); /* doubleword mode off */
     cr_w(0x17, 0xE3); /* byte mode */
-    out8(0x3C2, 0xE3);
+    out8(0x3C2, misc);
     cr_w(0x11, 0x2C);
+    for (size_t i = 0; i < n; i++)
+        cr_w(crtc[i][0], crtc[i][1]);
+}
+
+/* mode X: 320x240 */
+static inline void set_mode_x(void)
+{
     static const uint8_t v[][2] = {{0x06, 0x0D}, {0x07, 0x3E}, {0x09, 0x41}, {0x10, 0xEA},
                                    {0x11, 0xAC}, {0x12, 0xDF}, {0x15, 0xE7}, {0x16, 0x06}};
-    for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++)
-        cr_w(v[i][0], v[i][1]);
+    set_unchained(0xE3, v, sizeof v / sizeof v[0]);
 }
 
 /* BAR0 (the LFB) at LFB_ADDR, memory decoding on */

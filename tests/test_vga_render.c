@@ -14,6 +14,14 @@
 
 /* ---- rendering ---- */
 
+/* the size a window shows the frame at (aspect: stretched to 4:3) */
+static void ck_display_size(bool aspect, int w, int h)
+{
+    int dw, dh;
+    vga_display_size(vga, aspect, &dw, &dh);
+    ck_assert_msg(dw == w && dh == h, "display size %dx%d, want %dx%d (aspect %d)", dw, dh, w, h, aspect);
+}
+
 /* glyph rows for the test font: character c, row r */
 static uint8_t glyph_row(unsigned c, unsigned r)
 {
@@ -28,22 +36,35 @@ static uint8_t glyph_row(unsigned c, unsigned r)
     return 0;
 }
 
-/* loads the test font into plane 2 the way the BIOS does (planar access) */
-static void load_font(uint32_t base, unsigned height)
+/* the font's plane 2 alone at A0000h, planar, the way the BIOS loads a
+ * font */
+static void font_access_begin(void)
 {
     sr_w(2, 0x04);
     sr_w(4, 0x07);
     gr_w(4, 0x02);
     gr_w(5, 0x00);
     gr_w(6, 0x04);
-    for (unsigned c = 0; c < 256; c++)
-        for (unsigned r = 0; r < height; r++)
-            mem_w(0xA0000 + base + c * 32 + r, glyph_row(c, r));
+}
+
+/* back to text: planes 0 and 1, odd/even, at B8000h */
+static void font_access_end(void)
+{
     sr_w(2, 0x03);
     sr_w(4, 0x02);
     gr_w(4, 0x00);
     gr_w(5, 0x10);
     gr_w(6, 0x0E);
+}
+
+/* loads the test font into plane 2 */
+static void load_font(uint32_t base, unsigned height)
+{
+    font_access_begin();
+    for (unsigned c = 0; c < 256; c++)
+        for (unsigned r = 0; r < height; r++)
+            mem_w(0xA0000 + base + c * 32 + r, glyph_row(c, r));
+    font_access_end();
 }
 
 static void text_cell(unsigned row, unsigned col, uint8_t ch, uint8_t attr)
@@ -68,8 +89,7 @@ START_TEST(test_render_text_80x25)
 
     struct vga_frame f = render();
     ck_assert(f.dirty);
-    ck_assert_int_eq(f.width, 720);
-    ck_assert_int_eq(f.height, 400);
+    ck_frame_size(&f, 720, 400);
     /* colour 1 -> palette 01h, 0Eh -> 3Eh, 2 -> 02h, 0Ch -> 3Ch, 4 -> 04h, 0Fh -> 3Fh */
     uint32_t blue = dac_color(0x01), yellow = dac_color(0x3E);
     ck_assert_uint_eq(px(&f, 0, 0), blue);   /* row 0 = 0x0F: left half background */
@@ -153,8 +173,7 @@ START_TEST(test_render_text_80x50_and_font_select)
     sr_w(3, 0x05);        /* ... selected as map A and map B (SR03 = 1 for both) */
     text_cell(49, 79, 'A', 0x07);
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 720);
-    ck_assert_int_eq(f.height, 400);
+    ck_frame_size(&f, 720, 400);
     ck_assert_uint_eq(px(&f, 79 * 9 + 4, 49 * 8), dac_color(0x07));
     ck_assert_uint_eq(px(&f, 79 * 9 + 0, 49 * 8), dac_color(0x00));
     sr_w(3, 0x00); /* block 0 holds no font: blank */
@@ -176,8 +195,7 @@ START_TEST(test_render_text_40x25)
     mem_w(0xB8000 + 2 * 41, 'A'); /* row 1, column 1 */
     mem_w(0xB8000 + 2 * 41 + 1, 0x1E);
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 360);
-    ck_assert_int_eq(f.height, 400);
+    ck_frame_size(&f, 360, 400);
     ck_assert_uint_eq(px(&f, 9 + 4, 16), dac_color(0x3E));
     ck_assert_uint_eq(px(&f, 9 + 0, 16), dac_color(0x01));
 }
@@ -191,8 +209,7 @@ START_TEST(test_render_mode13)
     mem_w(0xA0000 + 3 * 320 + 5, 0x20);
     mem_w(0xA0000 + 199 * 320 + 319, 0x21);
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 320);
-    ck_assert_int_eq(f.height, 200);
+    ck_frame_size(&f, 320, 200);
     ck_assert_uint_eq(px(&f, 5, 3), 0xFF0055);
     ck_assert_uint_eq(px(&f, 319, 199), rgb6(10, 20, 30));
     ck_assert_uint_eq(px(&f, 4, 3), 0x000000);
@@ -272,8 +289,7 @@ START_TEST(test_render_planar16)
     mem_w(0xA0001, 0x40);
     mem_w(0xA0000 + 80 * 479, 0x01); /* last line, pixel 7: colour 6 */
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 640);
-    ck_assert_int_eq(f.height, 480);
+    ck_frame_size(&f, 640, 480);
     ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x39));
     ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x00));
     ck_assert_uint_eq(px(&f, 9, 0), dac_color(0x14));
@@ -303,8 +319,7 @@ START_TEST(test_render_cga4)
     mem_w(0xB8001, 0xC0);          /* pixels 4-7: 3 0 0 0 */
     mem_w(0xB8000 + 0x2000, 0xE4); /* line 1 (odd bank): 3 2 1 0 */
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 320);
-    ck_assert_int_eq(f.height, 200);
+    ck_frame_size(&f, 320, 200);
     static const uint8_t pal[4] = {0x00, 0x13, 0x15, 0x17};
     static const uint8_t line0[8] = {0, 1, 2, 3, 3, 0, 0, 0};
     for (int x = 0; x < 8; x++)
@@ -324,8 +339,7 @@ START_TEST(test_render_cga2)
     mem_w(0xB8000 + 0x2000, 0x01); /* line 1 (odd bank), pixel 7 */
     mem_w(0xB8000 + 80 + 1, 0xFF); /* line 2, pixels 8-15 */
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 640);
-    ck_assert_int_eq(f.height, 200);
+    ck_frame_size(&f, 640, 200);
     ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x17));
     ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x00));
     ck_assert_uint_eq(px(&f, 7, 1), dac_color(0x17));
@@ -402,20 +416,12 @@ START_TEST(test_render_text_512_characters)
     set_mode(&mode03);
     dac_fill();
     load_font(0, 16); /* map 0: 'A' = 0F/F0 rows */
-    sr_w(2, 0x04);    /* map 1 (16 KB) and map 4 (8 KB): 'A' solid / 'A' = 3Ch */
-    sr_w(4, 0x07);
-    gr_w(4, 0x02);
-    gr_w(5, 0x00);
-    gr_w(6, 0x04);
-    for (unsigned r = 0; r < 16; r++) {
+    font_access_begin();
+    for (unsigned r = 0; r < 16; r++) { /* map 1 (16 KB) and map 4 (8 KB): 'A' solid / 'A' = 3Ch */
         mem_w(0xA0000 + 0x4000 + 'A' * 32 + r, 0xFF);
         mem_w(0xA0000 + 0x2000 + 'A' * 32 + r, 0x3C);
     }
-    sr_w(2, 0x03);
-    sr_w(4, 0x02);
-    gr_w(4, 0x00);
-    gr_w(5, 0x10);
-    gr_w(6, 0x0E);
+    font_access_end();
     text_cell(0, 0, 'A', 0x1E); /* bit 3 set: map A */
     text_cell(0, 1, 'A', 0x16); /* bit 3 clear: map B */
     sr_w(3, 0x04);              /* A = map 1, B = map 0 */
@@ -520,16 +526,12 @@ START_TEST(test_render_mode0d_double_scan)
     sr_w(2, 0x08);                        /* plane 3: colour 8 -> palette 10h */
     mem_w(0xA0000 + 1 * 40 + 0, 0x01);    /* line 1, pixel 7 */
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 320);
-    ck_assert_int_eq(f.height, 200);
+    ck_frame_size(&f, 320, 200);
     ck_assert_uint_eq(px(&f, 312, 199), dac_color(0x05));
     ck_assert_uint_eq(px(&f, 313, 199), dac_color(0x00));
     ck_assert_uint_eq(px(&f, 7, 1), dac_color(0x10));
     ck_assert_uint_eq(px(&f, 7, 0), dac_color(0x00));
-    int w, h;
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
+    ck_display_size(false, 640, 400);
     /* without double scanning the same CRTC shows 400 lines */
     cr_w(0x09, 0x40);
     f = render();
@@ -542,33 +544,22 @@ END_TEST
  * Graphics Programming Black Book, chapter 47's mode table) */
 START_TEST(test_render_mode_x_360x480)
 {
-    set_mode(&mode13);
-    sr_w(4, 0x06);
-    cr_w(0x14, 0x00);
-    cr_w(0x17, 0xE3);
-    out8(0x3C2, 0xE7);
-    cr_w(0x11, 0x2C);
     static const uint8_t v[][2] = {{0x00, 0x6B}, {0x01, 0x59}, {0x02, 0x5A}, {0x03, 0x8E}, {0x04, 0x5E},
                                    {0x05, 0x8A}, {0x06, 0x0D}, {0x07, 0x3E}, {0x09, 0x40}, {0x10, 0xEA},
                                    {0x11, 0xAC}, {0x12, 0xDF}, {0x13, 0x2D}, {0x15, 0xE7}, {0x16, 0x06}};
-    for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++)
-        cr_w(v[i][0], v[i][1]);
+    set_unchained(0xE7, v, sizeof v / sizeof v[0]);
     dac_fill();
     sr_w(2, 0x08); /* plane 3: pixels 3, 7, ... */
     mem_w(0xA0000 + 479 * 90 + 89, 0x33);
     sr_w(2, 0x02);
     mem_w(0xA0000 + 0, 0x21);
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 360);
-    ck_assert_int_eq(f.height, 480);
+    ck_frame_size(&f, 360, 480);
     ck_assert_uint_eq(px(&f, 359, 479), dac_color(0x33));
     ck_assert_uint_eq(px(&f, 358, 479), dac_color(0x00));
     ck_assert_uint_eq(px(&f, 1, 0), dac_color(0x21));
     ck_assert_uint_eq(px(&f, 0, 0), dac_color(0x00));
-    int w, h;
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 720);
-    ck_assert_int_eq(h, 480);
+    ck_display_size(false, 720, 480);
     /* 28.322 MHz, (6Bh + 5) x 8 = 896 dots x (20Dh + 2) = 527 lines: 59.98 Hz */
     ck_assert_uint_eq(vga_frame_period_ns(vga), (896ull * NS_PER_SEC / 28322000) * 527);
 }
@@ -722,11 +713,7 @@ START_TEST(test_dirty_text_cursor_and_blink)
     ck_clean(&f);
 
     /* a write to the font (plane 2) redraws everything */
-    sr_w(2, 0x04);
-    sr_w(4, 0x07);
-    gr_w(4, 0x02);
-    gr_w(5, 0x00);
-    gr_w(6, 0x04);
+    font_access_begin();
     mem_w(0xA0000 + 'Z' * 32, 0xFF);
     f = render();
     ck_rows(&f, 0, 400);
@@ -780,8 +767,7 @@ static void ck_incremental_equals_full(int round)
     int w = f.width, h = f.height;
     vga_mark_dirty(vga);
     f = render();
-    ck_assert_int_eq(f.width, w);
-    ck_assert_int_eq(f.height, h);
+    ck_frame_size(&f, w, h);
     size_t bad = 0, first = 0;
     for (size_t i = 0; i < n; i++)
         if (copy[i] != f.pixels[i] && bad++ == 0)
@@ -894,6 +880,25 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+enum { N_FULL = 200 };
+
+/* CPU time of a full redraw, ns per call: vga_render after a palette
+ * change, which redraws every line (checked) */
+static double full_redraw_ns(void)
+{
+    struct vga_frame f = render();
+    int full_redraws = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < N_FULL; i++) {
+        dac_set(1, (uint8_t)(i & 63), 0, 0);
+        vga_render(vga, &f);
+        full_redraws += f.dirty && f.dirty_y0 == 0 && f.dirty_y1 == f.height;
+    }
+    uint64_t t1 = now_ns();
+    ck_assert_int_eq(full_redraws, N_FULL);
+    return (double)(t1 - t0) / N_FULL;
+}
+
 /* An idle screen costs a small fraction of a redraw: the time per call is
  * printed (ns), and an idle call must be at least 20 times cheaper than a
  * full mode 13h redraw (in practice it is several hundred times). */
@@ -904,23 +909,16 @@ START_TEST(test_idle_cost)
     for (uint32_t i = 0; i < 64000; i++)
         mem_w(0xA0000 + i, (uint8_t)(i * 7));
     struct vga_frame f = render();
-    enum { N_IDLE = 20000, N_FULL = 200 };
-    int dirty_idle = 0, full_redraws = 0;
+    enum { N_IDLE = 20000 };
+    int dirty_idle = 0;
     uint64_t t0 = now_ns();
     for (int i = 0; i < N_IDLE; i++) {
         vga_render(vga, &f);
         dirty_idle += f.dirty;
     }
     uint64_t t1 = now_ns();
-    for (int i = 0; i < N_FULL; i++) {
-        dac_set(1, (uint8_t)(i & 63), 0, 0); /* a palette change redraws every line */
-        vga_render(vga, &f);
-        full_redraws += f.dirty && f.dirty_y0 == 0 && f.dirty_y1 == 200;
-    }
-    uint64_t t2 = now_ns();
     ck_assert_int_eq(dirty_idle, 0);
-    ck_assert_int_eq(full_redraws, N_FULL);
-    double idle = (double)(t1 - t0) / N_IDLE, full = (double)(t2 - t1) / N_FULL;
+    double idle = (double)(t1 - t0) / N_IDLE, full = full_redraw_ns();
     printf("vga_render mode 13h: idle %.0f ns/call, full redraw %.0f ns/call\n", idle, full);
     ck_assert_msg(idle * 20 < full, "idle %.0f ns vs full %.0f ns", idle, full);
 
@@ -934,23 +932,9 @@ START_TEST(test_idle_cost)
     printf("vga_render mode 13h: one byte written %.0f ns/call\n", (double)(t1 - t0) / N_FULL);
     set_mode(&mode03);
     load_font(0, 16);
-    vga_render(vga, &f);
-    t0 = now_ns();
-    for (int i = 0; i < N_FULL; i++) {
-        dac_set(1, (uint8_t)(i & 63), 0, 0);
-        vga_render(vga, &f);
-    }
-    t1 = now_ns();
-    printf("vga_render 80x25 text: full redraw %.0f ns/call\n", (double)(t1 - t0) / N_FULL);
+    printf("vga_render 80x25 text: full redraw %.0f ns/call\n", full_redraw_ns());
     map_lfb_and_mode(800, 600, 32);
-    vga_render(vga, &f);
-    t0 = now_ns();
-    for (int i = 0; i < N_FULL; i++) {
-        dac_set(1, (uint8_t)(i & 63), 0, 0);
-        vga_render(vga, &f);
-    }
-    t1 = now_ns();
-    printf("vga_render VBE 800x600x32: full redraw %.0f ns/call\n", (double)(t1 - t0) / N_FULL);
+    printf("vga_render VBE 800x600x32: full redraw %.0f ns/call\n", full_redraw_ns());
 }
 END_TEST
 
@@ -973,37 +957,20 @@ END_TEST
 
 START_TEST(test_display_size)
 {
-    int w, h;
     set_mode(&mode03);
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 720);
-    ck_assert_int_eq(h, 400);
-    vga_display_size(vga, true, &w, &h);
-    ck_assert_int_eq(w, 720);
-    ck_assert_int_eq(h, 540);
+    ck_display_size(false, 720, 400);
+    ck_display_size(true, 720, 540);
     set_mode(&mode13); /* 320x200 shown as 640x400 */
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
-    vga_display_size(vga, true, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 480);
+    ck_display_size(false, 640, 400);
+    ck_display_size(true, 640, 480);
     set_mode(&mode04);
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
+    ck_display_size(false, 640, 400);
     set_mode(&mode06); /* 640x200: each line twice */
-    vga_display_size(vga, false, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 400);
+    ck_display_size(false, 640, 400);
     set_mode(&mode12);
-    vga_display_size(vga, true, &w, &h);
-    ck_assert_int_eq(w, 640);
-    ck_assert_int_eq(h, 480);
+    ck_display_size(true, 640, 480);
     map_lfb_and_mode(800, 600, 16); /* VBE: square pixels, no 4:3 stretch */
-    vga_display_size(vga, true, &w, &h);
-    ck_assert_int_eq(w, 800);
-    ck_assert_int_eq(h, 600);
+    ck_display_size(true, 800, 600);
 }
 END_TEST
 
