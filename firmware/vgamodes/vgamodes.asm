@@ -416,24 +416,19 @@ fill_planes:                            ; BP bytes in each plane at A000h
 
 ; VBE 102h, 800x600 in 16 colours: planar like 12h, 100 bytes a line
 draw_vbe_planar:
-        mov     ax, 0x4F02
-        mov     bx, [cur_mode]
-        int     0x10
-        cmp     ax, 0x004F
-        je      .set
-        stc
-        ret
-.set:   mov     bp, 60000
+        call    set_vbe_mode
+        jc      .out
+        mov     bp, 60000
         call    fill_planes
         clc
-        ret
+.out:   ret
 
 ; A04h: VBE 111h (640x480x16) with a logical line of 1024 pixels (VBE
 ; AX=4F06h: DISPI virtual width) filled through 16 banks, shown from
 ; pixel (8, 5) (AX=4F07h: DISPI x/y offset)
 draw_vbe_virtual:
         mov     word [cur_mode], 0x111
-        call    draw_vbe.nomode_check
+        call    set_vbe_mode
         jc      .out
         mov     ax, 0x4F06
         xor     bl, bl
@@ -516,25 +511,25 @@ draw_cga:
 .done:  clc
         ret
 
+; VBE mode [cur_mode] through AX=4F02h; CF set when the BIOS refuses it
+set_vbe_mode:
+        mov     ax, 0x4F02
+        mov     bx, [cur_mode]
+        int     0x10
+        cmp     ax, 0x004F              ; equal: CF clear
+        je      .ret
+        stc
+.ret:   ret
+
 ; VBE direct-colour modes through the 64 KB window at A000h:
 ; byte o of bank k = (o ^ (o >> 7)) + 29k
 draw_vbe:
-        call    .nomode_check
+        call    set_vbe_mode
         jc      .ret
         mov     bp, 19                  ; 19 x 64 KB covers 640 x 480 x 4 bytes
         call    .banks
         clc
 .ret:   ret
-.nomode_check:                          ; set mode [cur_mode]; CF = refused
-        mov     ax, 0x4F02
-        mov     bx, [cur_mode]
-        int     0x10
-        cmp     ax, 0x004F
-        je      .set
-        stc
-        ret
-.set:   clc
-        ret
 .banks: mov     ax, 0xA000              ; fill BP banks
         mov     es, ax
         mov     [bank_count], bp
