@@ -16,9 +16,8 @@ static ALWAYS_INLINE bool fast_arith(unsigned kind, f80 a, f80 b, f80 *r, uint16
 {
     if (kind == K_MUL)
         return f80_fast_mul(a, b, r, fl);
-    if (kind == K_SUBR)
-        return f80_fast_add(b, a, true, r, fl);
-    return f80_fast_add(a, b, kind == K_SUB, r, fl);
+    bool reverse = kind == K_SUBR;
+    return f80_fast_add(reverse ? b : a, reverse ? a : b, kind != K_ADD, r, fl);
 }
 
 /* ---- register-form arithmetic ------------------------------------------------
@@ -111,33 +110,37 @@ op_fn x87_farith_r_op(struct op *op, unsigned kind, unsigned form)
 }
 
 /* the common case of FCOMI & co.: normal operands or zeros, which raise
- * nothing, quiet or not */
-static ALWAYS_INLINE const struct op *fcomi_form(struct cpu *cpu, const struct op *op, bool pop)
+ * nothing, quiet or not.  The form says how many registers are popped:
+ * FCOMIP one, and the pair FCOMIP ST(i); FSTP ST(0) (see x87_fuse) two,
+ * with the FSTP's FIP and FOP. */
+enum { FCOMI = 0, FCOMIP = 1, FCOMIP_FSTP = 2 };
+static ALWAYS_INLINE const struct op *fcomi_form(struct cpu *cpu, const struct op *op, unsigned form)
 {
     static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
     struct fpu *f = &cpu->fpu;
     unsigned p0 = f->top, pi = (p0 + op->rm) & 7;
+    const struct op *last = form == FCOMIP_FSTP ? op + 1 : op;
     enum f80_relation r;
-    unsigned need = 1u | 1u << op->rm;
+    unsigned need = 1u | 1u << op->rm | (form == FCOMIP_FSTP ? 2u : 0u);
     if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need &&
                f80_fast_compare(f->st[p0], f->st[pi], &r))) {
-        note_insn(cpu, op);
+        note_insn(cpu, last);
         f->sw &= (uint16_t)~SW_C1;
         cpu->lf_flags = rel_flags[r];
         cpu->lf_kind = LF_NONE;
-        if (pop)
+        for (unsigned k = 0; k < form; k++)
             fpu_pop(f);
-        return op + 1;
+        return last + 1;
     }
     return x87_fcomi(cpu, op);
 }
 const struct op *x87_fcomi_st0_sti(struct cpu *cpu, const struct op *op)
 {
-    return fcomi_form(cpu, op, false);
+    return fcomi_form(cpu, op, FCOMI);
 }
 const struct op *x87_fcomip_st0_sti(struct cpu *cpu, const struct op *op)
 {
-    return fcomi_form(cpu, op, true);
+    return fcomi_form(cpu, op, FCOMIP);
 }
 
 /* FADD/FMUL/FSUB/FSUBR m32/m64: the operand converts inline when it is a
@@ -313,8 +316,9 @@ const struct op *x87_fld_m64(struct cpu *cpu, const struct op *op)
  * runs as usual.  The state after the pair is the same either way; FIP and
  * FOP are the second instruction's. */
 
-/* FLD ST(i); FOP ST0, ST(j) */
-static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct op *op, unsigned kind)
+/* FLD ST(i); FOP ST0, ST(j): one handler for the four operations (the
+ * kind is the second op's, a test in the arithmetic) */
+static const struct op *fld_farith(struct cpu *cpu, const struct op *op)
 {
     struct fpu *f = &cpu->fpu;
     const struct op *next = op + 1;
@@ -326,7 +330,7 @@ static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct o
                f80_fast_env(&f->env))) {
         f80 a = f->st[src], r;
         uint16_t fl;
-        if (likely(fast_arith(kind, a, next->rm ? f->st[pj] : a, &r, &fl))) {
+        if (likely(fast_arith(next->sub, a, next->rm ? f->st[pj] : a, &r, &fl))) {
             note_insn(cpu, next);
             commit_fast(f, fl);
             fpu_push(f, r);
@@ -335,25 +339,9 @@ static ALWAYS_INLINE const struct op *fld_farith(struct cpu *cpu, const struct o
     }
     return x87_fld_r(cpu, op);
 }
-static const struct op *fld_fadd(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_ADD);
-}
-static const struct op *fld_fmul(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_MUL);
-}
-static const struct op *fld_fsub(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_SUB);
-}
-static const struct op *fld_fsubr(struct cpu *cpu, const struct op *op)
-{
-    return fld_farith(cpu, op, K_SUBR);
-}
 
 /* FXCH ST(i); FOP ST0, ST(j) */
-static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct op *op, unsigned kind)
+static const struct op *fxch_farith(struct cpu *cpu, const struct op *op)
 {
     struct fpu *f = &cpu->fpu;
     const struct op *next = op + 1;
@@ -364,7 +352,7 @@ static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct 
         f80 old0 = f->st[p0], a = f->st[pi], r;
         f80 b = pj == p0 ? a : pj == pi ? old0 : f->st[pj];
         uint16_t fl;
-        if (likely(fast_arith(kind, a, b, &r, &fl))) {
+        if (likely(fast_arith(next->sub, a, b, &r, &fl))) {
             note_insn(cpu, next);
             commit_fast(f, fl);
             f80_put(&f->st[pi], old0);
@@ -374,49 +362,15 @@ static ALWAYS_INLINE const struct op *fxch_farith(struct cpu *cpu, const struct 
     }
     return x87_fxch(cpu, op);
 }
-static const struct op *fxch_fadd(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_ADD);
-}
-static const struct op *fxch_fmul(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_MUL);
-}
-static const struct op *fxch_fsub(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_SUB);
-}
-static const struct op *fxch_fsubr(struct cpu *cpu, const struct op *op)
-{
-    return fxch_farith(cpu, op, K_SUBR);
-}
 
 /* FCOMIP/FUCOMIP ST(i); FSTP ST(0) */
 static const struct op *fcomip_fpop(struct cpu *cpu, const struct op *op)
 {
-    static const uint16_t rel_flags[3] = {F_CF, F_ZF, 0};
-    struct fpu *f = &cpu->fpu;
-    unsigned p0 = f->top, pi = (p0 + op->rm) & 7, p1 = (p0 + 1) & 7;
-    enum f80_relation r;
-    unsigned need = 3u | 1u << op->rm;
-    if (likely(x87_ready(cpu) && (st_valid_bits(f) & need) == need &&
-               f80_fast_compare(f->st[p0], f->st[pi], &r))) {
-        note_insn(cpu, op + 1);
-        f->sw &= (uint16_t)~SW_C1;
-        cpu->lf_flags = rel_flags[r];
-        cpu->lf_kind = LF_NONE;
-        f->valid &= (uint8_t) ~(1u << p0 | 1u << p1);
-        f->top = (p0 + 2) & 7;
-        return op + 2;
-    }
-    return x87_fcomi(cpu, op);
+    return fcomi_form(cpu, op, FCOMIP_FSTP);
 }
 
 void x87_fuse(struct op *ops, unsigned n)
 {
-    static const op_fn arith_st0[4] = {fadd_st0_sti, fmul_st0_sti, fsub_st0_sti, fsubr_st0_sti};
-    static const op_fn with_fld[4] = {fld_fadd, fld_fmul, fld_fsub, fld_fsubr};
-    static const op_fn with_fxch[4] = {fxch_fadd, fxch_fmul, fxch_fsub, fxch_fsubr};
     for (unsigned k = 0; k + 1 < n; k++) {
         struct op *a = &ops[k];
         const struct op *b = &ops[k + 1];
@@ -424,13 +378,12 @@ void x87_fuse(struct op *ops, unsigned n)
             a->fn = fcomip_fpop;
             continue;
         }
-        for (unsigned j = 0; j < 4; j++) {
-            if (b->fn != arith_st0[j])
-                continue;
-            if (a->fn == x87_fld_r)
-                a->fn = with_fld[j];
-            else if (a->fn == x87_fxch)
-                a->fn = with_fxch[j];
-        }
+        /* FADD/FMUL/FSUB/FSUBR ST0, ST(i) (op->sub is the kind) */
+        if (b->fn != fadd_st0_sti && b->fn != fmul_st0_sti && b->fn != fsub_st0_sti && b->fn != fsubr_st0_sti)
+            continue;
+        if (a->fn == x87_fld_r)
+            a->fn = fld_farith;
+        else if (a->fn == x87_fxch)
+            a->fn = fxch_farith;
     }
 }
