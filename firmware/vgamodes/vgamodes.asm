@@ -11,7 +11,7 @@
 ; The patterns use every colour the mode has and change at every pixel
 ; (a rendering off by one pixel, plane, bank or line shows):
 ;   text 01h, 03h  character n = cell index, attribute (n * 7) & 7Fh (no blink)
-;   0Dh, 0Eh, 10h, 12h  plane p byte i = (i * 13 + p * 37) ^ (i >> 7), all planes
+;   0Dh, 0Eh, 10h, 12h, mode X  plane p byte i = (i * 13 + p * 37) ^ (i >> 7)
 ;   04h, 06h  byte i of both CGA banks = (i * 7 + (i >> 6)) & FFh
 ;   13h       pixel (x, y) = x + 3y + (x * y >> 5), low byte
 ;   VBE       byte o of bank k = (o ^ (o >> 7)) + 29k (low byte), through
@@ -234,8 +234,8 @@ draw_text_50:
         ret
 
 ; A01h: mode X, 320x240 unchained, from mode 13h as Abrash's Graphics
-; Programming Black Book (chapter 47) programs it; plane p byte i =
-; (i * 5 + p * 71) ^ (i >> 6)
+; Programming Black Book (chapter 47) programs it; the planar modes' pattern
+; in 80 x 240 bytes of each plane
 draw_mode_x:
         mov     al, 0x13
         call    set_bios_mode
@@ -259,36 +259,8 @@ draw_mode_x:
         jz      .draw
         out     dx, ax
         jmp     .crtc
-.draw:  mov     ax, 0xA000
-        mov     es, ax
-        xor     cx, cx                  ; CL = plane
-.plane: mov     dx, 0x3C4
-        mov     al, 0x02
-        out     dx, al
-        inc     dx
-        mov     al, 1
-        shl     al, cl
-        out     dx, al
-        mov     al, 71
-        mul     cl
-        mov     bp, ax                  ; BP = p * 71
-        xor     di, di
-.byte:  mov     ax, di
-        mov     bx, 5
-        mul     bx
-        add     ax, bp
-        mov     bx, di
-        push    cx
-        mov     cl, 6
-        shr     bx, cl
-        pop     cx
-        xor     ax, bx
-        stosb
-        cmp     di, 80 * 240
-        jb      .byte
-        inc     cl
-        cmp     cl, 4
-        jb      .plane
+.draw:  mov     bp, 80 * 240            ; the planar modes' pattern
+        call    fill_planes
         clc
         ret
 mode_x_crtc:
