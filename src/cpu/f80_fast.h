@@ -59,23 +59,12 @@ static inline unsigned f80_fast_clz(uint64_t v)
     return (unsigned)__builtin_clzll(v);
 #else
     unsigned n = 0;
-    unsigned s;
-    s = (unsigned)((v >> 32) == 0) << 5;
-    n += s;
-    v <<= s;
-    s = (unsigned)((v >> 48) == 0) << 4;
-    n += s;
-    v <<= s;
-    s = (unsigned)((v >> 56) == 0) << 3;
-    n += s;
-    v <<= s;
-    s = (unsigned)((v >> 60) == 0) << 2;
-    n += s;
-    v <<= s;
-    s = (unsigned)((v >> 62) == 0) << 1;
-    n += s;
-    v <<= s;
-    return n + (unsigned)((v >> 63) == 0);
+    for (unsigned k = 32; k > 0; k >>= 1) { /* is the top k bits' half empty? */
+        unsigned s = (unsigned)((v >> (64 - k)) == 0) * k;
+        n += s;
+        v <<= s;
+    }
+    return n;
 #endif
 }
 

@@ -107,27 +107,29 @@ static inline void note_data(struct cpu *cpu, const struct op *op, uint32_t ea)
 }
 
 /* folds one instruction's exception flags (F80_*) into SW and sets C1 from
- * F80_C1; returns false when an unmasked IE, DE or ZE forbids the store to a
- * register (an unmasked OE/UE still stores the wrapped result, f80.h) */
-static inline bool commit_reg(struct fpu *f, uint16_t fl)
+ * F80_C1; returns false when one of the unmasked exceptions in forbid
+ * forbids the store */
+static inline bool commit_flags(struct fpu *f, uint16_t fl, uint16_t forbid)
 {
     f->sw = (uint16_t)((f->sw & ~SW_C1) | (fl & (F80_EXC | F80_C1)));
     uint16_t unm = fl & f->env.unmasked;
     if (likely(!unm))
         return true;
     f->sw |= SW_ES | SW_B;
-    return !(unm & (F80_IE | F80_DE | F80_ZE));
+    return !(unm & forbid);
 }
 
-/* the same for a memory destination: unmasked OE/UE store nothing either */
+/* to a register: an unmasked IE, DE or ZE forbids the store (an unmasked
+ * OE/UE still stores the wrapped result, f80.h) */
+static inline bool commit_reg(struct fpu *f, uint16_t fl)
+{
+    return commit_flags(f, fl, F80_IE | F80_DE | F80_ZE);
+}
+
+/* to memory: unmasked OE/UE store nothing either */
 static inline bool commit_mem(struct fpu *f, uint16_t fl)
 {
-    f->sw = (uint16_t)((f->sw & ~SW_C1) | (fl & (F80_EXC | F80_C1)));
-    uint16_t unm = fl & f->env.unmasked;
-    if (likely(!unm))
-        return true;
-    f->sw |= SW_ES | SW_B;
-    return !(unm & (F80_IE | F80_DE | F80_ZE | F80_OE | F80_UE));
+    return commit_flags(f, fl, F80_IE | F80_DE | F80_ZE | F80_OE | F80_UE);
 }
 
 /* stack underflow (an empty operand): IE, SF, C1 = 0; true when masked
