@@ -389,8 +389,7 @@ START_TEST(test_mode_x_unchained)
     sr_w(2, 0x04);
     mem_w(0xA0000 + 80 * 7 + 3, 0x22); /* x 14 */
     struct vga_frame f = render();
-    ck_assert_int_eq(f.width, 320);
-    ck_assert_int_eq(f.height, 240);
+    ck_frame_size(&f, 320, 240);
     ck_assert_uint_eq(px(&f, 12, 7), dac_color(0x21));
     ck_assert_uint_eq(px(&f, 13, 7), dac_color(0x21));
     ck_assert_uint_eq(px(&f, 14, 7), dac_color(0x22));
@@ -549,8 +548,7 @@ START_TEST(test_dispi_enable_and_lfb)
     ck_assert_uint_eq(bus_read(bus, BUS_MEM, LFB_ADDR + 5 * 2560 + 10 * 4, 4), 0x00123456);
     struct vga_frame f = render();
     ck_assert(f.dirty);
-    ck_assert_int_eq(f.width, 640);
-    ck_assert_int_eq(f.height, 480);
+    ck_frame_size(&f, 640, 480);
     ck_assert_uint_eq(px(&f, 10, 5), 0x123456);
     ck_assert_uint_eq(px(&f, 639, 479), 0xFEDCBA);
     ck_assert_uint_eq(px(&f, 11, 5), 0);
