@@ -900,6 +900,45 @@ START_TEST(test_push_pop_memory_pusha_pushf_leave)
 }
 END_TEST
 
+/* Which EFLAGS bits a model lets POPFD toggle: AC (bit 18) from the 486 on,
+ * ID (bit 21) on CPUs with CPUID (SDM Vol. 1 19.1, the detection sequence
+ * of Intel's CPUID application note AP-485).  The 486 model is a DX4,
+ * which has CPUID. */
+static const uint8_t toggle_ac_id[] = {
+    0x9C,                         /* pushfd */
+    0x58,                         /* pop eax */
+    0x89, 0xC1,                   /* mov ecx, eax */
+    0x35, 0x00, 0x00, 0x24, 0x00, /* xor eax, 0x240000 */
+    0x50,                         /* push eax */
+    0x9D,                         /* popfd */
+    0x9C,                         /* pushfd */
+    0x58,                         /* pop eax */
+    0x31, 0xC8,                   /* xor eax, ecx: the bits that toggled */
+    0xF4,                         /* hlt */
+};
+
+static uint32_t toggled_flags(enum cpu_model model)
+{
+    struct cpu_host host = {.mem = &h.pm, .bus = h.bus};
+    struct cpu *orig = h.cpu;
+    h.cpu = cpu_new(&host, model);
+    ck_assert_ptr_nonnull(h.cpu);
+    struct cpu_regs r;
+    ck_assert_int_eq(harness_exec(&h, toggle_ac_id, sizeof toggle_ac_id, &r), CPU_EXIT_HALT);
+    cpu_free(h.cpu);
+    h.cpu = orig;
+    return r.gpr[R_EAX];
+}
+
+START_TEST(test_eflags_ac_id_by_model)
+{
+    ck_assert_uint_eq(toggled_flags(CPU_MODEL_386), 0);
+    ck_assert_uint_eq(toggled_flags(CPU_MODEL_486), 0x240000);
+    ck_assert_uint_eq(toggled_flags(CPU_MODEL_PENTIUM), 0x240000);
+    ck_assert_uint_eq(toggled_flags(CPU_MODEL_PENTIUM2), 0x240000);
+}
+END_TEST
+
 START_TEST(test_rep_movs_forward_and_down)
 {
     struct cpu_regs r;
@@ -1272,6 +1311,7 @@ static Suite *cpu_suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_push_pop_call_ret);
     tcase_add_test(tc, test_push_pop_memory_pusha_pushf_leave);
+    tcase_add_test(tc, test_eflags_ac_id_by_model);
     tcase_add_test(tc, test_rep_movs_forward_and_down);
     tcase_add_test(tc, test_rep_stos_down);
     tcase_add_test(tc, test_repne_scasb_repe_cmpsb);

@@ -96,6 +96,12 @@ uint32_t cpu_get_eflags(struct cpu *cpu)
 
 void cpu_set_eflags(struct cpu *cpu, uint32_t v, uint32_t mask)
 {
+    /* the 386 has neither AC (bit 18, new in the 486) nor ID (bit 21):
+     * both stay clear, which is how software tells a 386 from a 486 and a
+     * CPU without CPUID from one with it (SDM Vol. 1 19.1 "Using EFLAGS
+     * flags to distinguish between 32-bit IA-32 processors") */
+    if (cpu->model <= CPU_MODEL_386)
+        mask &= ~(uint32_t)(F_AC | F_ID);
     uint32_t cur = cpu_get_eflags(cpu);
     v = (cur & ~mask) | (v & mask);
     cpu->lf_flags = (uint16_t)(v & F_ARITH);
