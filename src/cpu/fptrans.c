@@ -1051,6 +1051,15 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
         return invalid(e);
     if (cy == C_ZERO || cy == C_INF)
         return times_special(y, f80_make(f80_sign(x), 0x3FFF, J_BIT), e);
+    if (f80_exp(x) < BIAS - 68) {
+        /* |x| < 2^-68: the host's L is x times 1/ln 2 rounded to 68 bits
+         * (B8AA3B295C17F0BBC h * 2^-67), with no quadratic term: 0
+         * mismatches in 10,000 random x and y (all RC) at each exponent
+         * from -80 to -69, where log2(1 + x) rounded to 68 bits differs in
+         * 0.7 to 2.4% */
+        static const uint32_t inv_ln2_w[NW] = {0xB8AA3B29, 0x5C17F0BB, 0xC0000000};
+        return round_log_product(mp_from_f80(y), mp_mul(mx, mp_const(inv_ln2_w, 1)), e);
+    }
     /* ln(1 + x) = 2 atanh(x / (2 + x)) */
     struct mp two = mp_from_u64(false, 2, 0);
     struct mp s = mp_div(mx, mp_add(two, mx));
