@@ -479,7 +479,8 @@ static void serial_tap(void *opaque, const uint8_t *buf, size_t len)
                 drop = r->serial_len;
             r->serial_dropped = true;
         }
-        memmove(r->serial, r->serial + drop, r->serial_len - drop);
+        if (r->serial_len > drop) /* the first call has no buffer yet: NULL is no memmove argument */
+            memmove(r->serial, r->serial + drop, r->serial_len - drop);
         r->serial_len -= drop;
         r->serial_pos = r->serial_pos > drop ? r->serial_pos - drop : 0;
         if (r->serial_len + len + 1 > r->serial_cap) {
