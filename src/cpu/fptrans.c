@@ -989,8 +989,7 @@ f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
     bool sx = f80_sign(x);
     if (sx && cx != C_ZERO)
         return invalid(e);
-    if (denormal_stop(y, x, true, e))
-        return y;
+    /* x = +-0 is found before a denormal y: the host reports ZE alone */
     if (cx == C_ZERO) {
         if (cy == C_ZERO)
             return invalid(e);
@@ -998,6 +997,8 @@ f80 f80_yl2x(f80 y, f80 x, struct f80_env *e)
             e->flags |= F80_ZE;
         return f80_make(!f80_sign(y), 0x7FFF, J_BIT);
     }
+    if (denormal_stop(y, x, true, e))
+        return y;
     if (cx == C_INF)
         return times_special(y, x, e);
     /* a power of two: log2 is an integer and the product rounds once */
