@@ -373,9 +373,16 @@ static int run(struct machine *m, const struct options *o, struct script *script
         if (pthread_create(&th, NULL, emulator_thread, &e)) {
             fprintf(stderr, "dynapc: cannot start the emulator thread: %s\n", strerror(errno));
         } else {
-            sdl_display_run(win);
+            bool shown = sdl_display_run(win);
             pthread_join(th, NULL);
             status = e.status;
+            if (!shown) {
+                const char *x = getenv("DISPLAY");
+                fprintf(stderr,
+                        "dynapc: -display sdl: the display server (DISPLAY=%s) closed the connection\n",
+                        x ? x : "");
+                status = 1;
+            }
         }
     } else {
         status = run_interactive(&e);

@@ -6,16 +6,25 @@
  * emulated keyboard repeats a held key itself, at the rate the guest set. */
 #include "ui/sdl_display.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <SDL.h>
+#include <SDL_syswm.h>
 
 #include "devices/ps2mouse.h"
 
-/* with no event, the loop still wakes this often (ms): a safety net */
-#define IDLE_WAIT_MS 1000
+/* How often the loop looks at the link when no event comes (ms).  The
+ * emulator thread does not wake the window with SDL_PushEvent: on X11 that
+ * writes to a second connection of SDL's (its wake-up of SDL_WaitEvent),
+ * and when the X server goes away the thread that notices runs Xlib's
+ * exit(1) - from the emulator thread, with the main thread inside SDL, the
+ * process hung in exit.  So only this thread calls SDL, and a frame waits
+ * at most this long (a quarter of a 60 Hz frame; the wake-ups cost about
+ * 0.1% of a core). */
+#define POLL_MS 4
 
 struct sdl_display {
     struct sdl_display_config cfg;
@@ -28,7 +37,6 @@ struct sdl_display {
     struct display_frame frame; /* the last frame taken (pixels = copy) */
     uint32_t *copy;
     size_t copy_cap;
-    Uint32 wake_event;
     struct display_status status;
     bool fullscreen;
     int windowed_scale; /* the picture's scale before going fullscreen */
@@ -38,6 +46,7 @@ struct sdl_display {
     bool key_down[256];    /* HID keys the guest has seen go down */
     bool hotkey_held[256]; /* scancodes whose press was a hotkey (their release is eaten too) */
     bool grab_click_held;  /* the click that grabbed the mouse is not the guest's */
+    bool lost;             /* the X server closed the connection */
 };
 
 bool sdl_display_available(void)
@@ -51,22 +60,56 @@ struct display_link *sdl_display_link(struct sdl_display *d)
     return &d->link;
 }
 
-/* from the emulator thread: SDL_PushEvent is thread-safe */
-static void wake(void *opaque)
-{
-    struct sdl_display *d = opaque;
-    SDL_Event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = d->wake_event;
-    SDL_PushEvent(&ev);
-}
-
 static void set_title(struct sdl_display *d)
 {
     char title[512];
     d->status.grabbed = d->grabbed;
     display_title(title, sizeof title, d->cfg.name, &d->status);
     SDL_SetWindowTitle(d->win, title);
+}
+
+/* Xlib's answer to a lost server connection (the X server ended, the
+ * window was xkill'ed) is exit(1) from inside whichever SDL call noticed,
+ * with the emulator thread still running.  libX11 1.7 added a per-display
+ * exit handler that may return instead (XSetIOErrorExitHandler(3)); the
+ * window then ends like a closed one and main() says why.  Looked up at
+ * run time in the libX11 SDL has loaded, so dynapc does not link X11 and
+ * an older libX11 keeps Xlib's default. */
+typedef int (*x_io_error_fn)(void *display);
+typedef void (*x_io_exit_fn)(void *display, void *opaque);
+
+static int x_io_error_quiet(void *display)
+{
+    (void)display; /* main() prints the one line */
+    return 0;
+}
+
+static void x_connection_lost(void *display, void *opaque)
+{
+    (void)display;
+    struct sdl_display *d = opaque;
+    d->lost = true;
+}
+
+static void watch_x_connection(struct sdl_display *d)
+{
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (!SDL_GetWindowWMInfo(d->win, &info) || info.subsystem != SDL_SYSWM_X11)
+        return;
+    void *x11 = dlopen("libX11.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    if (!x11)
+        return;
+    x_io_error_fn (*set_io_error)(x_io_error_fn);
+    void (*set_exit)(void *, x_io_exit_fn, void *);
+    /* POSIX's way to take a function from dlsym() (XSH dlsym, RATIONALE) */
+    *(void **)&set_io_error = dlsym(x11, "XSetIOErrorHandler");
+    *(void **)&set_exit = dlsym(x11, "XSetIOErrorExitHandler");
+    if (set_io_error && set_exit) {
+        set_io_error(x_io_error_quiet);
+        set_exit(info.info.x11.display, x_connection_lost, d);
+    }
+    dlclose(x11); /* SDL's own reference keeps it loaded */
 }
 
 struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *err, size_t errlen)
@@ -106,8 +149,7 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
         return NULL;
     }
     d->cfg = *c;
-    d->wake_event = SDL_RegisterEvents(1);
-    if (d->wake_event == (Uint32)-1 || display_link_init(&d->link, wake, d)) {
+    if (display_link_init(&d->link, NULL, NULL)) {
         snprintf(err, errlen, "cannot set up the window's event channel");
         free(d);
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
@@ -126,6 +168,7 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
         return NULL;
     }
     d->fullscreen = c->full_screen;
+    watch_x_connection(d);
     SDL_SetWindowMinimumSize(d->win, 160, 100);
     /* keys, not text: no input method may swallow dead keys or compose */
     SDL_StopTextInput();
@@ -138,6 +181,14 @@ void sdl_display_close(struct sdl_display *d)
 {
     if (!d)
         return;
+    if (d->lost) {
+        /* SDL and the GL driver would talk to a server that is gone: the
+         * process ends soon, only our own memory is freed */
+        display_link_destroy(&d->link);
+        free(d->copy);
+        free(d);
+        return;
+    }
     if (d->tex)
         SDL_DestroyTexture(d->tex);
     if (d->ren)
@@ -431,18 +482,14 @@ static void handle(struct sdl_display *d, const SDL_Event *ev)
             break;
         }
         break;
-    default:
-        if (ev->type == d->wake_event)
-            display_link_woken(&d->link);
-        break;
     }
 }
 
-void sdl_display_run(struct sdl_display *d)
+bool sdl_display_run(struct sdl_display *d)
 {
-    while (!d->status.ended) {
+    while (!d->status.ended && !d->lost) {
         SDL_Event ev;
-        if (SDL_WaitEventTimeout(&ev, IDLE_WAIT_MS)) {
+        if (SDL_WaitEventTimeout(&ev, POLL_MS)) {
             handle(d, &ev);
             while (SDL_PollEvent(&ev))
                 handle(d, &ev);
@@ -451,8 +498,16 @@ void sdl_display_run(struct sdl_display *d)
             upload(d);
         if (display_link_take_status(&d->link, &d->status))
             set_title(d);
-        if (d->redraw)
+        if (d->redraw && !d->lost)
             draw(d);
     }
+    if (d->lost) {
+        /* the emulator thread ends as if the window had been closed */
+        struct display_event ev = {.kind = DISPLAY_EV_QUIT};
+        while (!display_link_push(&d->link, &ev))
+            SDL_Delay(10);
+        return false;
+    }
     set_grab(d, false);
+    return true;
 }

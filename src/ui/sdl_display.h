@@ -1,7 +1,8 @@
 /* sdl_display.h - the SDL2 window (-display sdl): shows the frames the
  * emulator thread leaves in a display_link and sends it the keyboard and
- * mouse.  Runs on the main thread; blocks in SDL_WaitEventTimeout when
- * nothing happens, so an idle screen costs nothing.
+ * mouse.  Runs on the main thread, the only one that calls SDL; waits in
+ * SDL_WaitEventTimeout and looks at the link every few milliseconds, so an
+ * idle screen costs next to nothing.
  *
  * Hotkeys (the letter is not passed to the guest; Ctrl and Alt are):
  *   Ctrl+Alt+F  fullscreen on/off
@@ -33,8 +34,10 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
 /* the link the emulator thread talks to */
 struct display_link *sdl_display_link(struct sdl_display *d);
 /* Shows frames and forwards input until the emulator thread reports
- * status.ended through the link. */
-void sdl_display_run(struct sdl_display *d);
+ * status.ended through the link (returns true), or until the connection
+ * to the display server is lost (returns false; the emulator thread has
+ * been told to end, as when the window is closed). */
+bool sdl_display_run(struct sdl_display *d);
 void sdl_display_close(struct sdl_display *d);
 
 #endif
