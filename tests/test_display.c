@@ -89,6 +89,22 @@ static void take(void *opaque, const struct display_frame *f)
     memcpy(got_pixels, f->pixels, (size_t)f->width * (size_t)f->height * sizeof *f->pixels);
 }
 
+/* hands the link frame f with rows [y0, y1) changed */
+static void put_rows(struct display_link *l, struct display_frame *f, int y0, int y1)
+{
+    f->y0 = y0;
+    f->y1 = y1;
+    ck_assert_int_eq(display_link_put_frame(l, f), 0);
+}
+
+/* the window takes a frame: it must say rows [y0, y1) changed */
+static void expect_take(struct display_link *l, int y0, int y1)
+{
+    ck_assert(display_link_take_frame(l, take, NULL));
+    ck_assert_msg(taken.y0 == y0 && taken.y1 == y1, "took rows [%d,%d), want [%d,%d)", taken.y0, taken.y1, y0,
+                  y1);
+}
+
 START_TEST(test_link_frames)
 {
     struct display_link l;
@@ -114,33 +130,30 @@ START_TEST(test_link_frames)
     /* then only the rows named are copied */
     a[0] = 10;
     a[5] = 60;
-    f.y0 = 1;
-    f.y1 = 2;
-    display_link_put_frame(&l, &f);
+    put_rows(&l, &f, 1, 2);
     ck_assert_int_eq(wakes, 2);
     /* a second frame before the window woke: no second wake-up; the rows
-     * the window must update are both frames' */
+     * the window must update are both frames', in either order */
     a[1] = 20;
-    f.y0 = 0;
-    f.y1 = 1;
-    display_link_put_frame(&l, &f);
+    put_rows(&l, &f, 0, 1);
     ck_assert_int_eq(wakes, 2);
     display_link_woken(&l);
-    ck_assert(display_link_take_frame(&l, take, NULL));
-    ck_assert_int_eq(taken.y0, 0);
-    ck_assert_int_eq(taken.y1, 2);
+    expect_take(&l, 0, 2);
     ck_assert_uint_eq(got_pixels[0], 10);
     ck_assert_uint_eq(got_pixels[1], 20);
     ck_assert_uint_eq(got_pixels[5], 60);
+    a[0] = 11;
+    a[5] = 61;
+    put_rows(&l, &f, 0, 1);
+    put_rows(&l, &f, 1, 2);
+    expect_take(&l, 0, 2);
+    ck_assert_uint_eq(got_pixels[0], 11);
+    ck_assert_uint_eq(got_pixels[5], 61);
     /* rows not named are not copied: the link keeps what it had */
     a[2] = 30;
     a[3] = 40;
-    f.y0 = 1;
-    f.y1 = 2;
-    display_link_put_frame(&l, &f);
-    ck_assert(display_link_take_frame(&l, take, NULL));
-    ck_assert_int_eq(taken.y0, 1);
-    ck_assert_int_eq(taken.y1, 2);
+    put_rows(&l, &f, 1, 2);
+    expect_take(&l, 1, 2);
     ck_assert_uint_eq(got_pixels[2], 3);
     ck_assert_uint_eq(got_pixels[3], 40);
     /* a new size: all of it */
