@@ -227,7 +227,17 @@ static void size_window(struct sdl_display *d, int k)
     double dpi = win_w > 0 ? (double)out_w / win_w : 1.0;
     if (dpi < 1.0)
         dpi = 1.0;
-    SDL_SetWindowSize(d->win, (int)(d->disp_w * k / dpi), (int)(d->disp_h * k / dpi));
+    int w = (int)(d->disp_w * k / dpi), h = (int)(d->disp_h * k / dpi);
+    /* a mode larger than the screen (VBE up to 2560x1600): the window
+     * stays on the screen and draw() shrinks the picture, aspect kept */
+    SDL_Rect usable;
+    if (SDL_GetDisplayUsableBounds(SDL_GetWindowDisplayIndex(d->win), &usable) == 0 && usable.w > 0 &&
+        usable.h > 0 && (w > usable.w || h > usable.h)) {
+        struct display_rect r = display_fit(w, h, usable.w, usable.h);
+        w = r.w;
+        h = r.h;
+    }
+    SDL_SetWindowSize(d->win, w, h);
 }
 
 /* A new guest resolution: the window follows it, at the whole-number
