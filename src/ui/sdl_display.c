@@ -133,7 +133,12 @@ struct sdl_display *sdl_display_open(const struct sdl_display_config *c, char *e
     if (!(wl && *wl) && !(asked && *asked))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11"); /* $DISPLAY alone: X11, no other probes */
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, errlen, "%s", SDL_GetError());
+        /* SDL says only "x11 not available" when XOpenDisplay fails */
+        if (!(wl && *wl) && !(asked && *asked))
+            snprintf(err, errlen, "cannot connect to the X server DISPLAY=%.100s (SDL: %.200s)",
+                     getenv("DISPLAY"), SDL_GetError());
+        else
+            snprintf(err, errlen, "%s", SDL_GetError());
         return NULL;
     }
     const char *drv = SDL_GetCurrentVideoDriver();
