@@ -1155,6 +1155,14 @@ static bool host_difference(const struct snippet *sn, const struct x87o_res *n, 
     return false;
 }
 
+/* a difference the run tolerates: a transcendental within 1 ulp, or an
+ * AMD-vs-SDM host difference */
+static bool accepted(const struct snippet *sn, const struct x87o_res *n, const struct x87o_res *d,
+                     uint32_t diff)
+{
+    return (sn->cat == CAT_TRANS && within_ulp(n, d, diff)) || host_difference(sn, n, d, diff);
+}
+
 static void print_img(const char *who, const uint8_t *img)
 {
     printf("    %-7s CW=%04x SW=%04x TW=%04x FIP=%08x FCS:FOP=%08x FDP=%08x FDS=%04x\n", who,
@@ -1452,11 +1460,13 @@ int main(int argc, char **argv)
         for (unsigned k = 0; k < b; k++) {
             uint32_t diff = diff_of(&sn[k], &nat[k], &dyn[k]);
             total[sn[k].cat]++;
-            for (int again = 0; diff && again < 5; again++) {
+            for (int again = 0; diff && !accepted(&sn[k], &nat[k], &dyn[k], diff) && again < 5; again++) {
                 /* again on the host: a context switch between FRSTOR and
                  * FNSAVE loses FIP/FDP/FOP on this host (the kernel's XRSTOR
                  * restores them only with an exception pending, as AMD does);
-                 * on a busy machine one retry is not always enough */
+                 * on a busy machine one retry is not always enough.  A
+                 * difference of a documented class is not run again: a
+                 * retry could only lose FDP and turn it into a failure */
                 struct x87o_req one = sn[k].req;
                 one.cmd = X87O_CMD_FLUSH;
                 if (!xfer(h.to, &one, sizeof one, true) || !xfer(h.from, &nat[k], sizeof nat[k], false)) {
