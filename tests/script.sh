@@ -12,16 +12,11 @@ images=$3
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# shellcheck source=tests/guest_lib.sh
+. "$(dirname "$0")/guest_lib.sh"
 
 img=$tmp/freedos.img
-if ! gzip -dc "$images/freedos-boot-1.4MB.img.gz" >"$img"; then
-    echo "FAIL cannot unpack $images/freedos-boot-1.4MB.img.gz"
-    exit 1
-fi
+unpack_freedos "$images" "$img"
 boot=(-fda "$img" -boot a -snapshot -display none)
 
 # run NAME SCRIPT_TEXT: writes $tmp/NAME.txt, runs it, leaves rc/out/err

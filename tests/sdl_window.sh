@@ -20,7 +20,11 @@
 #  5. mode 13h (the demo floppy): idle in HLT with the window open costs
 #     less than 5% of a core; the window is 640x400 and shows each
 #     pixel of a headless screendump as a 2x2 block; a click grabs the mouse
-#     and Ctrl+Alt+G releases it (the title says so); a typed key comes back.
+#     and Ctrl+Alt+G releases it (the title says so); a typed key comes back;
+#  6. the host survives: DISPLAY naming no server (one line, exit 2), VBE
+#     modes up to 2560x1600x32 switched in a loop while the window is
+#     resized to 1x1 and minimised (tests/vbe_switch.asm), the X server
+#     killed under a running window (one line, exit 1, no hang).
 # Needs Xvfb and xdotool (scripts/deps.sh installs them); without them it is
 # a skip (exit 77) that says so.
 set -uo pipefail
@@ -37,40 +41,43 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 xpid=
+x2pid=
 pid=
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
     [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+    [ -n "$x2pid" ] && kill "$x2pid" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# shellcheck source=tests/guest_lib.sh
+. "$here/guest_lib.sh"
 
 img=$tmp/freedos.img
-if ! gzip -dc "$images/freedos-boot-1.4MB.img.gz" >"$img"; then
-    echo "FAIL cannot unpack $images/freedos-boot-1.4MB.img.gz"
-    exit 1
-fi
+unpack_freedos "$images" "$img"
 boot=(-fda "$img" -boot a -snapshot)
 
-# a private X server on the first free display number
-exec 5>"$tmp/xdisplay"
-mkdir "$tmp/fb"
-Xvfb -displayfd 5 -screen 0 1280x1024x24 -fbdir "$tmp/fb" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xpid=$!
-exec 5>&-
-for _ in $(seq 1 100); do
-    [ -s "$tmp/xdisplay" ] && break
-    sleep 0.1
-done
-if [ ! -s "$tmp/xdisplay" ]; then
-    echo "FAIL Xvfb did not start: $(cat "$tmp/xvfb.log")"
-    exit 1
-fi
-export DISPLAY=":$(cat "$tmp/xdisplay")"
+# start_xvfb DIR: a private X server on the first free display number, its
+# screen kept in DIR/Xvfb_screen0 (an XWD file); sets xvfb_pid, xvfb_display
+start_xvfb() {
+    mkdir -p "$1"
+    exec 5>"$1/display"
+    Xvfb -displayfd 5 -screen 0 1280x1024x24 -fbdir "$1" -nolisten tcp >"$1/xvfb.log" 2>&1 &
+    xvfb_pid=$!
+    exec 5>&-
+    for _ in $(seq 1 100); do
+        [ -s "$1/display" ] && break
+        sleep 0.1
+    done
+    if [ ! -s "$1/display" ]; then
+        echo "FAIL Xvfb did not start: $(cat "$1/xvfb.log")"
+        exit 1
+    fi
+    xvfb_display=":$(cat "$1/display")"
+}
+start_xvfb "$tmp/fb"
+xpid=$xvfb_pid
+export DISPLAY=$xvfb_display
 unset WAYLAND_DISPLAY
 echo "Xvfb on $DISPLAY"
 
@@ -144,6 +151,7 @@ case $title in
 *) bad "the title does not name the screenshot: $title" ;;
 esac
 # 80x25 text is 720x400: the window is that size, and shows exactly the image
+out=
 if [ "${geometry%% *}" = 720x400 ] && out=$(python3 "$here/png_same.py" --xwd "$tmp/screen.xwd" "$X" "$Y" 1 "$tmp"/ref*.png 2>&1); then
     ok "the window ($geometry) on the X server: $out"
 else
@@ -245,6 +253,7 @@ else
         >"$tmp/demo.out" 2>"$tmp/demo.err" &
     pid=$!
     geometry=
+    out=
     if find_window && wait_file "$tmp/ready5.png"; then
         sleep 0.5
         eval "$(xdotool getwindowgeometry --shell "$win")"
@@ -288,6 +297,84 @@ else
     if [ "$rc" = 0 ]; then ok "a key typed into the window reached the demo (key: q on COM1)"; else
         bad "demo: rc=$rc stderr: $(cat "$tmp/demo.err")"
     fi
+fi
+
+# 6. neither the guest nor the X server can crash the host
+#  a) DISPLAY naming no server: one line, exit 2
+n=150
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+DISPLAY=":$n" "$dyn" "${boot[@]}" -display sdl </dev/null >/dev/null 2>"$tmp/nox.err"
+rc=$?
+if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/nox.err")" = 1 ] &&
+    grep -qF -- "-display sdl: cannot open a window: cannot connect to the X server DISPLAY=:$n" "$tmp/nox.err"; then
+    ok "DISPLAY=:$n (no server): $(cat "$tmp/nox.err")"
+else
+    bad "DISPLAY=:$n (no server): rc=$rc stderr: $(cat "$tmp/nox.err") (want exit 2 and one line)"
+fi
+#  b) VBE modes switched as fast as the guest can (2560x1600x32 down to 1x1,
+#     0x0 and out-of-range values) while the window is resized to 1x1,
+#     minimised and restored: the run ends when the script says, and the
+#     window always fits the 1280x1024 screen
+if nasm -f bin -o "$tmp/vbe.bin" "$here/vbe_switch.asm" 2>"$tmp/vbe.err" && truncate -s 1474560 "$tmp/vbe.img" &&
+    dd if="$tmp/vbe.bin" of="$tmp/vbe.img" conv=notrunc status=none; then
+    printf 'sleep 8\nquit 0\n' >"$tmp/vbe.txt"
+    timeout 120 "$dyn" -fda "$tmp/vbe.img" -boot a -snapshot -display sdl --script "$tmp/vbe.txt" </dev/null \
+        >"$tmp/vbe.out" 2>"$tmp/vbe.err" &
+    pid=$!
+    sizes=()
+    if find_window; then
+        xdotool windowsize "$win" 1 1
+        sleep 0.5
+        xdotool windowminimize "$win"
+        sleep 0.5
+        xdotool windowmap "$win"
+        for _ in $(seq 1 20); do
+            sizes+=("$(xdotool getwindowgeometry "$win" 2>/dev/null | awk '/Geometry/ { print $2 }')")
+            sleep 0.2
+        done
+    fi
+    wait "$pid"
+    rc=$?
+    pid=
+    big=$(printf '%s\n' "${sizes[@]}" | awk -F x '$1 > 1280 || $2 > 1024' | head -1)
+    distinct=$(printf '%s\n' "${sizes[@]}" | sort -u | tr '\n' ' ')
+    if [ "$rc" = 0 ] && [ ! -s "$tmp/vbe.err" ] && [ -n "$distinct" ] && [ -z "$big" ]; then
+        ok "VBE modes switched in a loop with the window resized to 1x1 and minimised: exit 0; window sizes seen: $distinct"
+    else
+        bad "VBE mode switching: rc=$rc (want 0) stderr: $(head -5 "$tmp/vbe.err") window sizes: ${distinct:-none} ${big:+(larger than the screen: $big)}"
+    fi
+else
+    bad "cannot assemble $here/vbe_switch.asm: $(cat "$tmp/vbe.err")"
+fi
+#  c) the X server going away under a running window: one line, exit 1,
+#     within a few seconds (Xlib's own answer is exit(1) from whichever
+#     thread noticed; from the emulator thread the process hung in exit)
+start_xvfb "$tmp/fb2"
+x2pid=$xvfb_pid
+DISPLAY=$xvfb_display timeout 120 "$dyn" "${boot[@]}" -display sdl </dev/null >/dev/null 2>"$tmp/xgone.err" &
+pid=$!
+hung=
+if DISPLAY=$xvfb_display timeout 30 xdotool search --sync --name '^dynapc' >/dev/null 2>&1; then
+    sleep 1
+    kill "$x2pid"
+    x2pid=
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        hung=yes
+        kill "$pid"
+    fi
+fi
+wait "$pid"
+rc=$?
+pid=
+if [ -z "$hung" ] && [ "$rc" = 1 ] && [ "$(wc -l <"$tmp/xgone.err")" = 1 ] &&
+    grep -qF "the display server (DISPLAY=$xvfb_display) closed the connection" "$tmp/xgone.err"; then
+    ok "the X server killed under the window: $(cat "$tmp/xgone.err")"
+else
+    bad "the X server killed under the window: ${hung:+still running 10 s later; }rc=$rc (want 1) stderr: $(cat "$tmp/xgone.err")"
 fi
 
 echo "sdl_window: $pass passed, $fail failed"
