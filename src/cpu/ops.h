@@ -71,6 +71,19 @@ static inline uint32_t next_eip(const struct op *op)
 }
 #define PFX_CS16 0x80
 
+/* the Jcc half of a fused flag-setter + Jcc pair (sel_jcc_pair): the
+ * flag-setter has just recorded its lazy flags, so lf_kind is not LF_NONE
+ * and ZF is (result == 0) */
+static inline const struct op *jcc_tail(struct cpu *cpu, const struct op *jop)
+{
+    int taken;
+    if ((jop->sub >> 1) == 2)
+        taken = ((cpu->lf_res & size_mask(cpu->lf_size)) == 0) ^ (jop->sub & 1);
+    else
+        taken = cond_fast(cpu, jop->sub);
+    return taken ? exit_direct(cpu, jop, 0, jop->imm) : exit_direct(cpu, jop, 1, next_eip(jop));
+}
+
 /* select functions: choose the handler for a decoded instruction */
 typedef op_fn (*select_fn)(const struct op *op);
 
@@ -78,6 +91,9 @@ typedef op_fn (*select_fn)(const struct op *op);
 op_fn sel_alu_EG(const struct op *op); /* E op= G */
 op_fn sel_alu_GE(const struct op *op); /* G op= E */
 op_fn sel_alu_EI(const struct op *op); /* E op= imm (also accumulator forms) */
+/* a TB's last two ops are a flag-setter and a Jcc: the handler that runs
+ * both in one dispatch, or NULL if `op` has no fused form */
+op_fn sel_jcc_pair(const struct op *op);
 op_fn sel_test_EG(const struct op *op);
 op_fn sel_test_EI(const struct op *op);
 op_fn sel_incdec_E(const struct op *op);

@@ -257,6 +257,86 @@ op_fn sel_incdec_E(const struct op *op)
     return incdec_E;
 }
 
+/* ---- flag-setter + Jcc pairs -------------------------------------------------- *
+ * A block that ends in "CMP/TEST/DEC ...; Jcc" runs both instructions in
+ * one dispatch.  The flag-setter runs first and alone can fault (with its
+ * own op, so EIP and flags are as before it); the Jcc cannot fault. */
+static const struct op *CMP_RR32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, CMP_RR32(cpu, op));
+}
+
+static const struct op *CMP_RI32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, CMP_RI32(cpu, op));
+}
+
+static const struct op *CMP_RM32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, CMP_RM32(cpu, op));
+}
+
+static const struct op *CMP_MI8_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, CMP_MI8(cpu, op));
+}
+
+static const struct op *CMP_RI8_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, CMP_RI8(cpu, op));
+}
+
+static const struct op *SUB_RR32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, SUB_RR32(cpu, op));
+}
+
+static const struct op *SUB_RI32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, SUB_RI32(cpu, op));
+}
+
+static const struct op *ADD_RI32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, ADD_RI32(cpu, op));
+}
+
+static const struct op *AND_RI32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, AND_RI32(cpu, op));
+}
+
+static const struct op *test_RR32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, test_RR32(cpu, op));
+}
+
+static const struct op *inc_R32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, inc_R32(cpu, op));
+}
+
+static const struct op *dec_R32_jcc(struct cpu *cpu, const struct op *op)
+{
+    return jcc_tail(cpu, dec_R32(cpu, op));
+}
+
+op_fn sel_jcc_pair(const struct op *op)
+{
+    static const struct {
+        op_fn alone, with_jcc;
+    } pairs[] = {
+        {CMP_RR32, CMP_RR32_jcc},   {CMP_RI32, CMP_RI32_jcc}, {CMP_RM32, CMP_RM32_jcc},
+        {CMP_MI8, CMP_MI8_jcc},     {CMP_RI8, CMP_RI8_jcc},   {SUB_RR32, SUB_RR32_jcc},
+        {SUB_RI32, SUB_RI32_jcc},   {ADD_RI32, ADD_RI32_jcc}, {AND_RI32, AND_RI32_jcc},
+        {test_RR32, test_RR32_jcc}, {inc_R32, inc_R32_jcc},   {dec_R32, dec_R32_jcc},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (op->fn == pairs[i].alone)
+            return pairs[i].with_jcc;
+    return NULL;
+}
+
 static const struct op *not_E(struct cpu *cpu, const struct op *op)
 {
     uint32_t lin = 0;

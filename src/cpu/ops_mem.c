@@ -73,10 +73,22 @@ static const struct op *mov_MI(struct cpu *cpu, const struct op *op)
     return op + 1;
 }
 
+static const struct op *mov_MI8(struct cpu *cpu, const struct op *op)
+{
+    mem_write(cpu, op, op_lin_w(cpu, op, 1), op->imm, 1);
+    return op + 1;
+}
+
+static const struct op *mov_MI32(struct cpu *cpu, const struct op *op)
+{
+    mem_write(cpu, op, op_lin_w(cpu, op, 4), op->imm, 4);
+    return op + 1;
+}
+
 op_fn sel_mov_EI(const struct op *op)
 {
     if (op->is_mem)
-        return mov_MI;
+        return op->size == 1 ? mov_MI8 : op->size == 4 ? mov_MI32 : mov_MI;
     return op->size == 4 ? mov_RI32 : mov_RI;
 }
 

@@ -132,6 +132,11 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
         unsigned fl = d.def ? d.def->flags : IF_END;
         if (fl & IF_BRANCH) {
             op->imm2 = n - 1;
+            if (n >= 2 && op->fn == sel_jcc(op)) {
+                op_fn pair = sel_jcc_pair(&tb->ops[n - 2]);
+                if (pair)
+                    tb->ops[n - 2].fn = pair;
+            }
             break;
         }
         if (fl & IF_END)
