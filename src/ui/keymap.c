@@ -304,6 +304,11 @@ int key_queue_combo(struct key_queue *q, const int *keys, int n)
     return r;
 }
 
+int key_queue_key(struct key_queue *q, int key, bool down)
+{
+    return push(q, key, down);
+}
+
 bool key_queue_idle(const struct key_queue *q)
 {
     return q->head == q->len;

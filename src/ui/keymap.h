@@ -41,6 +41,8 @@ void key_queue_free(struct key_queue *q);
 int key_queue_type(struct key_queue *q, const char *text, char *err, size_t errlen);
 /* Appends: press keys[0..n-1] in order, release them in reverse order. */
 int key_queue_combo(struct key_queue *q, const int *keys, int n);
+/* Appends one press (down) or release: a host keyboard's events. */
+int key_queue_key(struct key_queue *q, int key, bool down);
 /* nothing left to send */
 bool key_queue_idle(const struct key_queue *q);
 void key_queue_clear(struct key_queue *q);

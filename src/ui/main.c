@@ -147,7 +147,10 @@ static bool drain_display(struct emu *e)
     while (display_link_pop(e->link, &ev)) {
         switch (ev.kind) {
         case DISPLAY_EV_KEY:
-            if (e->m->ps2kbd)
+            /* paced like typed text: keys that piled up while this thread
+             * did not run (a loaded host) would overrun the keyboard's
+             * 16-code buffer if handed over at once */
+            if (e->m->ps2kbd && key_queue_key(e->keys, ev.a, ev.b != 0))
                 ps2kbd_key(e->m->ps2kbd, ev.a, ev.b != 0);
             break;
         case DISPLAY_EV_MOUSE:
@@ -280,11 +283,11 @@ static int run_interactive(struct emu *e)
             if (st == SCRIPT_DONE)
                 scripting = false;
         }
+        if (e->link && drain_display(e))
+            return 0;
         key_queue_poll(e->keys, m);
         double slice = key_queue_idle(e->keys) ? SLICE_SECONDS : TYPING_SLICE_SECONDS;
         if (e->link) {
-            if (drain_display(e))
-                return 0;
             double to_frame = e->next_frame - now_s();
             if (to_frame < slice)
                 slice = to_frame > 0.001 ? to_frame : 0.001;
