@@ -84,6 +84,17 @@ static inline const struct op *jcc_tail(struct cpu *cpu, const struct op *jop)
     return taken ? exit_direct(cpu, jop, 0, jop->imm) : exit_direct(cpu, jop, 1, next_eip(jop));
 }
 
+/* Threaded dispatch: a straight-line handler that runs the next op itself
+ * gives every handler its own indirect branch (which the host predicts far
+ * better than the dispatcher's one shared call) and saves the return to
+ * the dispatcher.  Only ops that continue with op + 1 do this, and block
+ * exits return to the dispatcher, so the host stack grows by at most one
+ * frame per op of one TB even where the compiler makes no tail call. */
+static inline const struct op *op_dispatch(struct cpu *cpu, const struct op *next)
+{
+    return next->fn(cpu, next);
+}
+
 /* select functions: choose the handler for a decoded instruction */
 typedef op_fn (*select_fn)(const struct op *op);
 
@@ -94,6 +105,9 @@ op_fn sel_alu_EI(const struct op *op); /* E op= imm (also accumulator forms) */
 /* a TB's last two ops are a flag-setter and a Jcc: the handler that runs
  * both in one dispatch, or NULL if `op` has no fused form */
 op_fn sel_jcc_pair(const struct op *op);
+/* the threaded form of a straight-line handler (op_dispatch), or NULL */
+op_fn sel_threaded_alu(const struct op *op);
+op_fn sel_threaded_mem(const struct op *op);
 op_fn sel_test_EG(const struct op *op);
 op_fn sel_test_EI(const struct op *op);
 op_fn sel_incdec_E(const struct op *op);

@@ -1000,3 +1000,215 @@ op_fn sel_bswap(const struct op *op)
     (void)op;
     return bswap;
 }
+
+/* ---- threaded dispatch ---------------------------------------------------------- *
+ * The same handlers, each running the next op itself (op_dispatch). */
+static const struct op *ADD_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, ADD_RR32(cpu, op));
+}
+
+static const struct op *ADD_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, ADD_RI32(cpu, op));
+}
+
+static const struct op *ADD_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, ADD_RM32(cpu, op));
+}
+
+static const struct op *ADD_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, ADD_MR32(cpu, op));
+}
+
+static const struct op *ADD_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, ADD_MI32(cpu, op));
+}
+
+static const struct op *OR_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, OR_RR32(cpu, op));
+}
+
+static const struct op *OR_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, OR_RI32(cpu, op));
+}
+
+static const struct op *OR_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, OR_RM32(cpu, op));
+}
+
+static const struct op *OR_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, OR_MR32(cpu, op));
+}
+
+static const struct op *OR_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, OR_MI32(cpu, op));
+}
+
+static const struct op *AND_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, AND_RR32(cpu, op));
+}
+
+static const struct op *AND_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, AND_RI32(cpu, op));
+}
+
+static const struct op *AND_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, AND_RM32(cpu, op));
+}
+
+static const struct op *AND_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, AND_MR32(cpu, op));
+}
+
+static const struct op *AND_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, AND_MI32(cpu, op));
+}
+
+static const struct op *SUB_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, SUB_RR32(cpu, op));
+}
+
+static const struct op *SUB_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, SUB_RI32(cpu, op));
+}
+
+static const struct op *SUB_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, SUB_RM32(cpu, op));
+}
+
+static const struct op *SUB_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, SUB_MR32(cpu, op));
+}
+
+static const struct op *SUB_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, SUB_MI32(cpu, op));
+}
+
+static const struct op *XOR_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, XOR_RR32(cpu, op));
+}
+
+static const struct op *XOR_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, XOR_RI32(cpu, op));
+}
+
+static const struct op *XOR_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, XOR_RM32(cpu, op));
+}
+
+static const struct op *XOR_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, XOR_MR32(cpu, op));
+}
+
+static const struct op *XOR_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, XOR_MI32(cpu, op));
+}
+
+static const struct op *CMP_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_RR32(cpu, op));
+}
+
+static const struct op *CMP_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_RI32(cpu, op));
+}
+
+static const struct op *CMP_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_RM32(cpu, op));
+}
+
+static const struct op *CMP_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_MR32(cpu, op));
+}
+
+static const struct op *CMP_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_MI32(cpu, op));
+}
+
+static const struct op *CMP_MI8_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, CMP_MI8(cpu, op));
+}
+
+static const struct op *test_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, test_RR32(cpu, op));
+}
+
+static const struct op *inc_R32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, inc_R32(cpu, op));
+}
+
+static const struct op *dec_R32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, dec_R32(cpu, op));
+}
+
+static const struct op *shl_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, shl_RI32(cpu, op));
+}
+
+static const struct op *shr_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, shr_RI32(cpu, op));
+}
+
+static const struct op *sar_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, sar_RI32(cpu, op));
+}
+
+op_fn sel_threaded_alu(const struct op *op)
+{
+    static const struct {
+        op_fn alone, threaded;
+    } forms[] = {
+        {ADD_RR32, ADD_RR32_thr}, {ADD_RI32, ADD_RI32_thr},   {ADD_RM32, ADD_RM32_thr},
+        {ADD_MR32, ADD_MR32_thr}, {ADD_MI32, ADD_MI32_thr},   {OR_RR32, OR_RR32_thr},
+        {OR_RI32, OR_RI32_thr},   {OR_RM32, OR_RM32_thr},     {OR_MR32, OR_MR32_thr},
+        {OR_MI32, OR_MI32_thr},   {AND_RR32, AND_RR32_thr},   {AND_RI32, AND_RI32_thr},
+        {AND_RM32, AND_RM32_thr}, {AND_MR32, AND_MR32_thr},   {AND_MI32, AND_MI32_thr},
+        {SUB_RR32, SUB_RR32_thr}, {SUB_RI32, SUB_RI32_thr},   {SUB_RM32, SUB_RM32_thr},
+        {SUB_MR32, SUB_MR32_thr}, {SUB_MI32, SUB_MI32_thr},   {XOR_RR32, XOR_RR32_thr},
+        {XOR_RI32, XOR_RI32_thr}, {XOR_RM32, XOR_RM32_thr},   {XOR_MR32, XOR_MR32_thr},
+        {XOR_MI32, XOR_MI32_thr}, {CMP_RR32, CMP_RR32_thr},   {CMP_RI32, CMP_RI32_thr},
+        {CMP_RM32, CMP_RM32_thr}, {CMP_MR32, CMP_MR32_thr},   {CMP_MI32, CMP_MI32_thr},
+        {CMP_MI8, CMP_MI8_thr},   {test_RR32, test_RR32_thr}, {inc_R32, inc_R32_thr},
+        {dec_R32, dec_R32_thr},   {shl_RI32, shl_RI32_thr},   {shr_RI32, shr_RI32_thr},
+        {sar_RI32, sar_RI32_thr},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (op->fn == forms[i].alone)
+            return forms[i].threaded;
+    return NULL;
+}

@@ -519,3 +519,71 @@ op_fn sel_nop(const struct op *op)
     (void)op;
     return nop;
 }
+
+/* ---- threaded dispatch ---------------------------------------------------------- *
+ * The same handlers, each running the next op itself (op_dispatch). */
+static const struct op *mov_RR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_RR32(cpu, op));
+}
+
+static const struct op *mov_RM32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_RM32(cpu, op));
+}
+
+static const struct op *mov_MR32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_MR32(cpu, op));
+}
+
+static const struct op *mov_RI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_RI32(cpu, op));
+}
+
+static const struct op *mov_MI8_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_MI8(cpu, op));
+}
+
+static const struct op *mov_MI32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, mov_MI32(cpu, op));
+}
+
+static const struct op *movzx_RM8_32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, movzx_RM8_32(cpu, op));
+}
+
+static const struct op *lea32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, lea32(cpu, op));
+}
+
+static const struct op *push_R32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, push_R32(cpu, op));
+}
+
+static const struct op *pop_R32_thr(struct cpu *cpu, const struct op *op)
+{
+    return op_dispatch(cpu, pop_R32(cpu, op));
+}
+
+op_fn sel_threaded_mem(const struct op *op)
+{
+    static const struct {
+        op_fn alone, threaded;
+    } forms[] = {
+        {mov_RR32, mov_RR32_thr},         {mov_RM32, mov_RM32_thr}, {mov_MR32, mov_MR32_thr},
+        {mov_RI32, mov_RI32_thr},         {mov_MI8, mov_MI8_thr},   {mov_MI32, mov_MI32_thr},
+        {movzx_RM8_32, movzx_RM8_32_thr}, {lea32, lea32_thr},       {push_R32, push_R32_thr},
+        {pop_R32, pop_R32_thr},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (op->fn == forms[i].alone)
+            return forms[i].threaded;
+    return NULL;
+}

@@ -164,6 +164,13 @@ struct tb *translate_block(struct cpu *cpu, uint32_t phys_pc, uint32_t flags)
         n++;
     }
     x87_fuse(tb->ops, n);
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        op_fn thr = sel_threaded_alu(&tb->ops[i]);
+        if (!thr)
+            thr = sel_threaded_mem(&tb->ops[i]);
+        if (thr)
+            tb->ops[i].fn = thr;
+    }
     tb->nops = n;
     tb->ninsn = need_exit ? n - 1 : n;
     if (tb->ninsn == 0)
