@@ -33,6 +33,7 @@ trap '' PIPE
 dyn=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: test 1 runs in another directory
 images=$2
 demo=${3:-}
+[ -n "$demo" ] && [ -f "$demo" ] && demo=$(cd "$(dirname "$demo")" && pwd)/$(basename "$demo") # absolute: test 5 runs in its own directory
 for tool in Xvfb xdotool python3; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is not installed (scripts/deps.sh installs xvfb, xdotool, python3)"
@@ -250,13 +251,16 @@ if [ -z "$demo" ] || [ ! -f "$demo" ]; then
 else
     printf '%s\n' 'wait serial Type something: 60' 'sleep 1' "screendump $tmp/ref13.png" \
         "screendump $tmp/ready5.png" 'wait serial key: q 30' 'quit 0' >"$tmp/demo.txt"
-    timeout 120 "$dyn" -fda "$demo" -boot a -snapshot -display sdl --script "$tmp/demo.txt" </dev/null \
-        >"$tmp/demo.out" 2>"$tmp/demo.err" &
+    mkdir -p "$tmp/shots13"
+    (cd "$tmp/shots13" && exec timeout 120 "$dyn" -fda "$demo" -boot a -snapshot -display sdl \
+        --script "$tmp/demo.txt" </dev/null >"$tmp/demo.out" 2>"$tmp/demo.err") &
     pid=$!
     geometry=
     out=
     if find_window && wait_file "$tmp/ready5.png"; then
         sleep 0.5
+        # the screenshot hotkey on the demo's (static) mode 13h screen
+        xdotool key --delay 100 ctrl+alt+s
         eval "$(xdotool getwindowgeometry --shell "$win")"
         cp "$tmp/fb/Xvfb_screen0" "$tmp/screen13.xwd"
         geometry="${WIDTH}x${HEIGHT} at $X,$Y"
@@ -279,6 +283,13 @@ else
     wait "$pid"
     rc=$?
     pid=
+    shot13=$(ls "$tmp/shots13"/dynapc-*.png 2>/dev/null | head -1)
+    if [ -n "$shot13" ] && out=$(python3 "$here/png_same.py" "$shot13" "$tmp/ref13.png" 2>&1); then
+        ok "Ctrl+Alt+S on the demo's mode 13h screen equals its headless screendump: $out"
+    else
+        bad "Ctrl+Alt+S on the demo: ${shot13:-no dynapc-*.png written} ${out:-}"
+    fi
+    out=
     if [ "${geometry%% *}" = 640x400 ] &&
         out=$(python3 "$here/png_same.py" --xwd "$tmp/screen13.xwd" "$X" "$Y" 2 "$tmp/ref13.png" 2>&1); then
         ok "mode 13h in the window ($geometry), doubled: $out"
