@@ -260,7 +260,9 @@ op_fn sel_incdec_E(const struct op *op)
 /* ---- flag-setter + Jcc pairs -------------------------------------------------- *
  * A block that ends in "CMP/TEST/DEC ...; Jcc" runs both instructions in
  * one dispatch.  The flag-setter runs first and alone can fault (with its
- * own op, so EIP and flags are as before it); the Jcc cannot fault. */
+ * own op, so EIP and flags are as before it); the Jcc cannot fault.  Only
+ * handlers that store nothing pair up: a store can invalidate the TB that
+ * holds the Jcc (self-modifying code), which must then not run. */
 static const struct op *CMP_RR32_jcc(struct cpu *cpu, const struct op *op)
 {
     return jcc_tail(cpu, CMP_RR32(cpu, op));
