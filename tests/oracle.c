@@ -28,6 +28,7 @@
 #include "cpu/cpu.h"
 #include "devices/bus.h"
 #include "devices/physmem.h"
+#include "host_helper.h"
 
 #define SKIP            77
 #define DEFAULT_COUNT   100000u
@@ -179,82 +180,6 @@ static void dyn_run(struct dyn *d, const struct oracle_snippet *s, unsigned repe
             return;
         }
     }
-}
-
-/* ==== the native helper ================================================== */
-struct helper {
-    pid_t pid;
-    int to, from;
-};
-
-static int helper_start(struct helper *h, const char *path)
-{
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return -1;
-    h->pid = fork();
-    if (h->pid < 0)
-        return -1;
-    if (h->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(path, path, (char *)NULL);
-        fprintf(stderr, "oracle: cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    h->to = in[1];
-    h->from = out[0];
-    return 0;
-}
-
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-static bool read_all(int fd, void *p, size_t n)
-{
-    uint8_t *b = p;
-    while (n) {
-        ssize_t k = read(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-/* how the helper ended, for the message */
-static void helper_status(struct helper *h, char *buf, size_t n)
-{
-    int st = 0;
-    close(h->to);
-    close(h->from);
-    if (waitpid(h->pid, &st, 0) != h->pid)
-        snprintf(buf, n, "unknown status");
-    else if (WIFSIGNALED(st))
-        snprintf(buf, n, "killed by signal %d", WTERMSIG(st));
-    else
-        snprintf(buf, n, "exit status %d", WEXITSTATUS(st));
 }
 
 /* ==== statistics per form ================================================ */
@@ -579,9 +504,9 @@ int main(int argc, char **argv)
         nop.regs[R_ESP] = ORACLE_SPARE_ESP;
         nop.code[0] = 0x90;
         nop.code_len = 1;
-        if (!write_all(h.to, &nop, sizeof nop) || !read_all(h.from, &res, sizeof res)) {
+        if (!helper_write(h.to, &nop, sizeof nop) || !helper_read(h.from, &res, sizeof res)) {
             char st[64];
-            helper_status(&h, st, sizeof st);
+            helper_stop(&h, st, sizeof st);
             printf("SKIP: the native 32-bit helper %s does not run on this host (%s)\n", helper_path, st);
             return SKIP;
         }
@@ -609,9 +534,9 @@ int main(int argc, char **argv)
             rq[k] = sn[k].req;
             rq[k].cmd = k == b - 1 ? ORACLE_CMD_RUN_FLUSH : ORACLE_CMD_RUN;
         }
-        if (!write_all(h.to, rq, b * sizeof rq[0])) {
+        if (!helper_write(h.to, rq, b * sizeof rq[0])) {
             char st[64];
-            helper_status(&h, st, sizeof st);
+            helper_stop(&h, st, sizeof st);
             fprintf(stderr, "oracle: the native helper stopped (%s)\n", st);
             return 1;
         }
@@ -619,9 +544,9 @@ int main(int argc, char **argv)
         for (unsigned k = 0; k < b; k++)
             dyn_run(&d, &sn[k], repeat, &dyn[k]);
         t_dyn += now() - t1;
-        if (!read_all(h.from, nat, b * sizeof nat[0])) {
+        if (!helper_read(h.from, nat, b * sizeof nat[0])) {
             char st[64];
-            helper_status(&h, st, sizeof st);
+            helper_stop(&h, st, sizeof st);
             fprintf(stderr, "oracle: the native helper stopped (%s) in snippets %" PRIu64 "..%" PRIu64 "\n",
                     st, first + done, first + done + b - 1);
             return 1;
@@ -682,7 +607,7 @@ int main(int argc, char **argv)
            nforms, t_all, t_dyn, bad, n, bad ? "FAIL" : "PASS");
 
     char st[64];
-    helper_status(&h, st, sizeof st);
+    helper_stop(&h, st, sizeof st);
     if (cs)
         cs_close(&cs);
     dyn_free(&d);

@@ -25,14 +25,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+
+#include "native32_lib.h"
 #include <unistd.h>
 
 #if !defined(__i386__)
 #error "oracle_native32.c is a 32-bit x86 program (built with -m32)"
-#endif
-
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
 /* the control block at ORACLE_NATIVE_CTL; the trampoline addresses its
@@ -120,38 +118,16 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
     gr[REG_EIP] = (greg_t)(uintptr_t)oracle_native_exit;
 }
 
-static void *map_at(uint32_t addr, uint32_t size, int prot)
-{
-    void *p =
-        mmap((void *)(uintptr_t)addr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p != (void *)(uintptr_t)addr) {
-        fprintf(stderr, "oracle_native32: cannot map a page at %#x\n", addr);
-        exit(3);
-    }
-    return p;
-}
-
 int main(void)
 {
-    uint8_t *scratch = (uint8_t *)map_at(ORACLE_DATA_PAGES, 0x2000, PROT_READ | PROT_WRITE) +
-                       (ORACLE_SCRATCH - ORACLE_DATA_PAGES);
-    uint8_t *code = map_at(ORACLE_CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
-    map_at(ORACLE_NATIVE_CTL, 0x1000, PROT_READ | PROT_WRITE);
+    uint8_t *scratch =
+        (uint8_t *)native_map_at("oracle_native32", ORACLE_DATA_PAGES, 0x2000, PROT_READ | PROT_WRITE) +
+        (ORACLE_SCRATCH - ORACLE_DATA_PAGES);
+    uint8_t *code = native_map_at("oracle_native32", ORACLE_CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+    native_map_at("oracle_native32", ORACLE_NATIVE_CTL, 0x1000, PROT_READ | PROT_WRITE);
 
-    static uint8_t altstack[1 << 16];
-    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
-    if (sigaltstack(&ss, NULL) != 0) {
-        perror("oracle_native32: sigaltstack");
+    if (native_trap_faults("oracle_native32", on_fault) != 0)
         return 3;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    static const int sigs[] = {SIGFPE, SIGSEGV, SIGILL, SIGBUS, SIGTRAP};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
 
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

@@ -19,14 +19,12 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "native32_lib.h"
+
 #include "x87_oracle.h"
 
 #if !defined(__i386__)
 #error "x87_native32.c is a 32-bit x86 program (built with -m32)"
-#endif
-
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
 struct native_ctl {
@@ -95,39 +93,16 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
     gr[REG_EIP] = (greg_t)(uintptr_t)x87_native_exit;
 }
 
-static void *map_at(uint32_t addr, uint32_t size, int prot)
-{
-    void *p =
-        mmap((void *)(uintptr_t)addr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p != (void *)(uintptr_t)addr) {
-        fprintf(stderr, "x87_native32: cannot map a page at %#x\n", addr);
-        exit(3);
-    }
-    return p;
-}
-
 int main(void)
 {
-    uint8_t *data = map_at(X87O_DATA, 0x2000, PROT_READ | PROT_WRITE);
+    uint8_t *data = native_map_at("x87_native32", X87O_DATA, 0x2000, PROT_READ | PROT_WRITE);
     uint8_t *scratch = data + (X87O_SCRATCH - X87O_DATA);
     uint8_t *img_in = data + (X87O_IMG_IN - X87O_DATA), *img_out = data + (X87O_IMG_OUT - X87O_DATA);
-    uint8_t *code = map_at(X87O_CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
-    map_at(X87O_CTL, 0x1000, PROT_READ | PROT_WRITE);
+    uint8_t *code = native_map_at("x87_native32", X87O_CODE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+    native_map_at("x87_native32", X87O_CTL, 0x1000, PROT_READ | PROT_WRITE);
 
-    static uint8_t altstack[1 << 16];
-    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
-    if (sigaltstack(&ss, NULL) != 0) {
-        perror("x87_native32: sigaltstack");
+    if (native_trap_faults("x87_native32", on_fault) != 0)
         return 3;
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    static const int sigs[] = {SIGFPE, SIGSEGV, SIGILL, SIGBUS, SIGTRAP};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
 
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

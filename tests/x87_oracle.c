@@ -28,6 +28,7 @@
 #include "cpu/cpu.h"
 #include "devices/bus.h"
 #include "devices/physmem.h"
+#include "host_helper.h"
 #include "x87_oracle.h"
 
 #define SKIP          77
@@ -987,59 +988,6 @@ static void dyn_run(struct dyn *d, const struct x87o_req *rq, struct x87o_res *o
     memcpy(out->mem, d->pm.ram + X87O_SCRATCH, X87O_SCR_SIZE);
 }
 
-/* ==== the helper ================================================================== */
-struct helper {
-    pid_t pid;
-    int to, from;
-};
-
-static int helper_start(struct helper *h, const char *path)
-{
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return -1;
-    h->pid = fork();
-    if (h->pid < 0)
-        return -1;
-    if (h->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(path, path, (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    h->to = in[1];
-    h->from = out[0];
-    return 0;
-}
-
-static bool xfer(int fd, void *p, size_t n, bool wr)
-{
-    uint8_t *b = p;
-    while (n) {
-        ssize_t k = wr ? write(fd, b, n) : read(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-static void helper_stop(struct helper *h)
-{
-    close(h->to);
-    close(h->from);
-    waitpid(h->pid, NULL, 0);
-}
-
 /* ==== comparing ==================================================================== */
 enum {
     D_FAULT = 1,
@@ -1270,7 +1218,7 @@ static int write_golden(const char *path, struct helper *h, uint64_t seed, uint6
         sn.req.code_len = g.len;
         sn.req.cmd = X87O_CMD_FLUSH;
         struct x87o_res res;
-        if (!xfer(h->to, &sn.req, sizeof sn.req, true) || !xfer(h->from, &res, sizeof res, false)) {
+        if (!helper_write(h->to, &sn.req, sizeof sn.req) || !helper_read(h->from, &res, sizeof res)) {
             fprintf(stderr, "x87_oracle: the helper stopped\n");
             fclose(f);
             return 1;
@@ -1414,14 +1362,14 @@ int main(int argc, char **argv)
         struct x87o_res res;
         make_snippet(seed, 0, &sn);
         sn.req.cmd = X87O_CMD_FLUSH;
-        if (!xfer(h.to, &sn.req, sizeof sn.req, true) || !xfer(h.from, &res, sizeof res, false)) {
+        if (!helper_write(h.to, &sn.req, sizeof sn.req) || !helper_read(h.from, &res, sizeof res)) {
             printf("SKIP: the native 32-bit helper %s does not run on this host\n", helper_path);
             return SKIP;
         }
     }
     if (golden) {
         int rc = write_golden(golden, &h, seed, count_set ? count : 24000);
-        helper_stop(&h);
+        helper_stop(&h, NULL, 0);
         return rc;
     }
     struct dyn d;
@@ -1446,13 +1394,13 @@ int main(int argc, char **argv)
             rq[k] = sn[k].req;
             rq[k].cmd = k == b - 1 ? X87O_CMD_FLUSH : X87O_CMD_RUN;
         }
-        if (!xfer(h.to, rq, b * sizeof rq[0], true)) {
+        if (!helper_write(h.to, rq, b * sizeof rq[0])) {
             fprintf(stderr, "x87_oracle: the native helper stopped\n");
             return 1;
         }
         for (unsigned k = 0; k < b; k++)
             dyn_run(&d, &sn[k].req, &dyn[k]);
-        if (!xfer(h.from, nat, b * sizeof nat[0], false)) {
+        if (!helper_read(h.from, nat, b * sizeof nat[0])) {
             fprintf(stderr, "x87_oracle: the native helper stopped in snippets %" PRIu64 "..\n",
                     first + done);
             return 1;
@@ -1469,7 +1417,7 @@ int main(int argc, char **argv)
                  * retry could only lose FDP and turn it into a failure */
                 struct x87o_req one = sn[k].req;
                 one.cmd = X87O_CMD_FLUSH;
-                if (!xfer(h.to, &one, sizeof one, true) || !xfer(h.from, &nat[k], sizeof nat[k], false)) {
+                if (!helper_write(h.to, &one, sizeof one) || !helper_read(h.from, &nat[k], sizeof nat[k])) {
                     fprintf(stderr, "x87_oracle: the native helper stopped\n");
                     return 1;
                 }
@@ -1518,7 +1466,7 @@ int main(int argc, char **argv)
     printf("known host differences (AMD vs the SDM, tolerated): %" PRIu64 "\n", hostdiff);
     printf("%.1f s; %" PRIu64 " of %" PRIu64 " snippets mismatch: %s\n",
            ((double)clock() - t0) / CLOCKS_PER_SEC, nbad, n, nbad ? "FAIL" : "PASS");
-    helper_stop(&h);
+    helper_stop(&h, NULL, 0);
     dyn_free(&d);
     return nbad ? 1 : 0;
 }
