@@ -911,6 +911,56 @@ f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
     return round_mp_tail(a, swap || sx ? 0 : -1, e); /* atan t < t */
 }
 
+/* F2XM1 of a normal |a| < 2^-31 */
+static f80 f2xm1_small(f80 a, struct f80_env *e)
+{
+    /* |a| < 2^-31: like its FPTAN, the host scales the argument by a
+     * 68-bit constant first, t = RN68(a * K) with K = EBED907FCBB85B9D8 h
+     * * 2^-67 = 1.84318739166..., and returns t * (C1 + ...), where C1,
+     * the first coefficient, is ln 2 / K less about 2.2 * 2^-72 of it
+     * (the higher terms here are the true ones).  Measured at
+     * a ~ 2^-100, where the result is t * C1 alone: the sign of the
+     * host's error at rounding boundaries follows the rounding
+     * direction of a * K in every region of the significand (which
+     * fixed K to the last bit); C1 is the one 75-bit number that all of
+     * 3000 RZ/RU brackets admit; 3 flag mismatches in 40,000 random
+     * arguments.  Below 2^-67 the host leaves the quadratic and higher
+     * terms out altogether (about 1 mismatch in 5,000 at each exponent
+     * from -75 to -68 without them, 3% at 2^-68 with them); above,
+     * its quadratic term is neither absent nor the true one (not
+     * modelled: about 2% of arguments differ). */
+    static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
+    static const uint32_t c1_w[NW] = {0xC08ACDA8, 0x03D0D02F, 0xC5600000};
+    struct mp k = mp_const(k_w, 1), c1 = mp_const(c1_w, -1);
+    struct mp t = mp_round_bits(mp_mul(mp_from_f80(a), k), 68);
+    struct mp ce = mp_div(mp_const(ln2_w, 0), k), cet = mp_mul(ce, t);
+    /* 2^a - 1 = t * sum_{n>=1} ce^n t^(n-1) / n!, ce = ln 2 / K */
+    struct mp term = ce, q = c1;
+    for (uint32_t n = 2; n < 200 && f80_exp(a) >= BIAS - 67; n++) {
+        term = mp_div_u32(mp_mul(term, cet), n);
+        if (mp_is_zero(&term) || term.exp < c1.exp - 32 * NW - 8)
+            break;
+        q = mp_add(q, term);
+    }
+    return round_mp_always_pe(mp_mul(t, q), e);
+}
+
+/* F2XM1 of a normal 2^-31 <= |a| (the domain ends at 1) */
+static f80 f2xm1_large(f80 a, struct f80_env *e)
+{
+    /* (2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for them too:
+     * the series below never ends exactly, and neither does the hardware's) */
+    struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
+    struct mp term = y, sum = y;
+    for (uint32_t n = 2; n < 200; n++) {
+        term = mp_div_u32(mp_mul(term, y), n);
+        if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
+            break;
+        sum = mp_add(sum, term);
+    }
+    return round_mp(sum, e);
+}
+
 f80 f80_2xm1(f80 a, struct f80_env *e)
 {
     f80 r;
@@ -923,48 +973,9 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
         return f80_sign(a) ? exact_one(true) : a;
     if (denormal_stop(a, a, false, e))
         return a;
-    if (f80_exp(a) < BIAS - 31) {
-        /* |a| < 2^-31: like its FPTAN, the host scales the argument by a
-         * 68-bit constant first, t = RN68(a * K) with K = EBED907FCBB85B9D8 h
-         * * 2^-67 = 1.84318739166..., and returns t * (C1 + ...), where C1,
-         * the first coefficient, is ln 2 / K less about 2.2 * 2^-72 of it
-         * (the higher terms here are the true ones).  Measured at
-         * a ~ 2^-100, where the result is t * C1 alone: the sign of the
-         * host's error at rounding boundaries follows the rounding
-         * direction of a * K in every region of the significand (which
-         * fixed K to the last bit); C1 is the one 75-bit number that all of
-         * 3000 RZ/RU brackets admit; 3 flag mismatches in 40,000 random
-         * arguments.  Below 2^-67 the host leaves the quadratic and higher
-         * terms out altogether (about 1 mismatch in 5,000 at each exponent
-         * from -75 to -68 without them, 3% at 2^-68 with them); above,
-         * its quadratic term is neither absent nor the true one (not
-         * modelled: about 2% of arguments differ). */
-        static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
-        static const uint32_t c1_w[NW] = {0xC08ACDA8, 0x03D0D02F, 0xC5600000};
-        struct mp k = mp_const(k_w, 1), c1 = mp_const(c1_w, -1);
-        struct mp t = mp_round_bits(mp_mul(mp_from_f80(a), k), 68);
-        struct mp ce = mp_div(mp_const(ln2_w, 0), k), cet = mp_mul(ce, t);
-        /* 2^a - 1 = t * sum_{n>=1} ce^n t^(n-1) / n!, ce = ln 2 / K */
-        struct mp term = ce, q = c1;
-        for (uint32_t n = 2; n < 200 && f80_exp(a) >= BIAS - 67; n++) {
-            term = mp_div_u32(mp_mul(term, cet), n);
-            if (mp_is_zero(&term) || term.exp < c1.exp - 32 * NW - 8)
-                break;
-            q = mp_add(q, term);
-        }
-        return round_mp_always_pe(mp_mul(t, q), e);
-    }
-    /* (2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for them too:
-     * the series below never ends exactly, and neither does the hardware's) */
-    struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
-    struct mp term = y, sum = y;
-    for (uint32_t n = 2; n < 200; n++) {
-        term = mp_div_u32(mp_mul(term, y), n);
-        if (mp_is_zero(&term) || term.exp < sum.exp - 32 * NW - 8)
-            break;
-        sum = mp_add(sum, term);
-    }
-    return round_mp(sum, e);
+    if (f80_exp(a) < BIAS - 31)
+        return f2xm1_small(a, e);
+    return f2xm1_large(a, e);
 }
 
 /* y * L for the special values of L = log2(...): the x87's table is the
