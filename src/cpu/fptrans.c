@@ -907,37 +907,89 @@ f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
     return round_mp_tail(a, swap || sx ? 0 : -1, e); /* atan t < t */
 }
 
+/* v rounded to nearest-even to a multiple of 2^-l */
+static struct mp f2xm1s_round_fixed(struct mp v, int l)
+{
+    int bits = v.exp + l;
+    if (mp_is_zero(&v) || bits >= 32 * NW)
+        return v;
+    if (bits > 0)
+        return mp_round_bits(v, bits);
+    /* |v| < 2^-l: 2^-l above one half of it (a tie goes to the even 0) */
+    bool up = false;
+    if (bits == 0) {
+        up = v.w[0] > 0x80000000u;
+        for (int i = 1; i < NW; i++)
+            up |= v.w[i] != 0;
+    }
+    struct mp r = mp_zero_v;
+    if (up) {
+        r.sign = v.sign;
+        r.w[0] = 0x80000000u;
+        r.exp = 1 - l;
+    }
+    return r;
+}
+
 /* F2XM1 of a normal |a| < 2^-31 */
 static f80 f2xm1_small(f80 a, struct f80_env *e)
 {
     /* |a| < 2^-31: like its FPTAN, the host scales the argument by a
      * 68-bit constant first, t = RN68(a * K) with K = EBED907FCBB85B9D8 h
-     * * 2^-67 = 1.84318739166..., and returns t * (C1 + ...), where C1,
-     * the first coefficient, is ln 2 / K less about 2.2 * 2^-72 of it
-     * (the higher terms here are the true ones).  Measured at
-     * a ~ 2^-100, where the result is t * C1 alone: the sign of the
-     * host's error at rounding boundaries follows the rounding
-     * direction of a * K in every region of the significand (which
-     * fixed K to the last bit); C1 is the one 75-bit number that all of
-     * 3000 RZ/RU brackets admit; 3 flag mismatches in 40,000 random
-     * arguments.  Below 2^-67 the host leaves the quadratic and higher
-     * terms out altogether (about 1 mismatch in 5,000 at each exponent
-     * from -75 to -68 without them, 3% at 2^-68 with them); above,
-     * its quadratic term is neither absent nor the true one (not
-     * modelled: about 2% of arguments differ). */
+     * * 2^-67 = 1.84318739166..., and returns t * (C1 + C2 T + C3' T^2
+     * + ... - J n), where
+     *  - C1 = 604566D401E86817E2A94 h * 2^-84, ln 2 / K less about
+     *    2.23 * 2^-72 of it;
+     *  - T is t rounded to nearest at a multiple of 2^-65 (0 below
+     *    |t| = 2^-66, |a| < 2^-66.88: no quadratic term there);
+     *  - C2 and the coefficients from T^3 on are the true ones of
+     *    2^(t / K), C2 = (ln 2 / K)^2 / 2, but C3' = (ln 2 / K)^3 / 4 is
+     *    1.5 times the true one;
+     *  - n = T^2 / (2 Tj^2) rounded to nearest, Tj = 14579750577 * 2^-65
+     *    (a = 1.84 * 2^-33), and J = 1159 * 2^-79 (9.055 * 2^-72);
+     *  - from |a| = BDF399DDDC5A5178 h * 2^-95 (1.484 * 2^-32) up, K is
+     *    one unit larger, EBED907FCBB85B9D9 h * 2^-67.
+     * Measured with the host's RC brackets: at a ~ 2^-100, where the
+     * result is t * C1 alone, the sign of the host's error at rounding
+     * boundaries follows the rounding direction of a * K in every region
+     * of the significand (which fixed K to the last bit).  T: from 2^-67
+     * up, the host's error against t * (C1 + C2 t) is a sawtooth of
+     * 0.058 ulp whose period (2^47.12 significand steps at 2^-50, located
+     * by bisection) is t / 16 crossing a multiple of 2^-69 (about 2% of
+     * arguments differed from 2^-67 to 2^-35 without T).  C1: the 75-bit
+     * 604566D401E86817E2B h * 2^-76 left one argument in about 3000 a
+     * hair (up to 0.0003 ulp) high at every exponent.  From 2^-35 up the
+     * host's error, even in a, grows like T^2 (C3': 0 mismatches in
+     * 600,000 at 2^-34 and 2^-33 with 1.5 times the true C3, 9 to 21
+     * with 1.499 or 1.501) and drops by J where T^2 passes Tj^2 and 3 Tj^2
+     * (both bisected to one step of T, the same for both signs; J fitted
+     * to 0.1%); which of the host's roundings that is was not found.  The
+     * larger K: above that argument (bisected to 8 significand steps; no
+     * step of t or T there) the host's result is one of two levels
+     * C1 * ulp(t) apart, split at a rounding error of a * K that moves
+     * with a as a rounding of a * (K + 2^-67) does (2.7% -> 0.04%).
+     * Result: 6 mismatches in 3,160,000 (40,000 random arguments, four
+     * RC, at each exponent from -110 to -32), each a hair (under 0.0005
+     * ulp) from a rounding boundary. */
     static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
-    static const uint32_t c1_w[NW] = {0xC08ACDA8, 0x03D0D02F, 0xC5600000};
-    struct mp k = mp_const(k_w, 1), c1 = mp_const(c1_w, -1);
+    static const uint32_t k2_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x90000000};
+    static const uint32_t c1_w[NW] = {0xC08ACDA8, 0x03D0D02F, 0xC5528000};
+    bool big = f80_exp(a) == BIAS - 32 && a.mant >= 0xBDF399DDDC5A5178ull;
+    struct mp k = mp_const(big ? k2_w : k_w, 1), c1 = mp_const(c1_w, -1);
     struct mp t = mp_round_bits(mp_mul(mp_from_f80(a), k), 68);
-    struct mp ce = mp_div(mp_const(ln2_w, 0), k), cet = mp_mul(ce, t);
-    /* 2^a - 1 = t * sum_{n>=1} ce^n t^(n-1) / n!, ce = ln 2 / K */
+    struct mp tt = f2xm1s_round_fixed(t, 65);
+    struct mp ce = mp_div(mp_const(ln2_w, 0), mp_const(k_w, 1)), cet = mp_mul(ce, tt);
+    /* 2^a - 1 = t * sum_{n>=1} ce^n T^(n-1) / n!, ce = ln 2 / K */
     struct mp term = ce, q = c1;
-    for (uint32_t n = 2; n < 200 && f80_exp(a) >= BIAS - 67; n++) {
+    for (uint32_t n = 2; n < 200 && !mp_is_zero(&tt); n++) {
         term = mp_div_u32(mp_mul(term, cet), n);
         if (mp_is_zero(&term) || term.exp < c1.exp - 32 * NW - 8)
             break;
-        q = mp_add(q, term);
+        q = mp_add(q, n == 3 ? mp_div_u32(mp_mul_u32(term, 3), 2) : term);
     }
+    struct mp tj = mp_from_u64(false, 14579750577ull, -65);
+    struct mp steps = f2xm1s_round_fixed(mp_div(mp_mul(tt, tt), mp_mul_u32(mp_mul(tj, tj), 2)), 0);
+    q = mp_sub(q, mp_mul(steps, mp_from_u64(false, 1159, -79)));
     return round_mp_always_pe(mp_mul(t, q), e);
 }
 
