@@ -1100,8 +1100,6 @@ static f80 f2xm1_small(f80 a, struct f80_env *e)
 /* F2XM1 of a normal 2^-31 <= |a| (the domain ends at 1) */
 static f80 f2xm1_large(f80 a, struct f80_env *e)
 {
-    /* (2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for them too:
-     * the series below never ends exactly, and neither does the hardware's) */
     struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
     struct mp term = y, sum = y;
     for (uint32_t n = 2; n < 200; n++) {
@@ -1127,6 +1125,15 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
         return a;
     if (f80_exp(a) < BIAS - 31)
         return f2xm1_small(a, e);
+    /* 2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for both, and
+     * they differ: for +1 the host's value lies just below 1 (RN returns 1
+     * with C1 set, RZ and RD 1 - 2^-64), for -1 it is -1/2 itself (-1/2 in
+     * every RC, C1 clear); measured in all four RC */
+    if (f80_exp(a) == BIAS && a.mant == J_BIT) {
+        if (f80_sign(a))
+            return round_mp_always_pe(mp_from_u64(true, 1, -1), e);
+        return round_mp_tail(mp_from_u64(false, 1, 0), -1, e);
+    }
     return f2xm1_large(a, e);
 }
 
