@@ -1078,96 +1078,10 @@ f80 f80_atan2(f80 y, f80 x, struct f80_env *e)
     return round_mp_always_pe(a, e);
 }
 
-/* v rounded to nearest-even to a multiple of 2^-l */
-static struct mp f2xm1s_round_fixed(struct mp v, int l)
+/* 2^a - 1 by its series in a ln 2 */
+static struct mp f2xm1_series(struct mp a)
 {
-    int bits = v.exp + l;
-    if (mp_is_zero(&v) || bits >= 32 * NW)
-        return v;
-    if (bits > 0)
-        return mp_round_bits(v, bits);
-    /* |v| < 2^-l: 2^-l above one half of it (a tie goes to the even 0) */
-    bool up = false;
-    if (bits == 0) {
-        up = v.w[0] > 0x80000000u;
-        for (int i = 1; i < NW; i++)
-            up |= v.w[i] != 0;
-    }
-    struct mp r = mp_zero_v;
-    if (up) {
-        r.sign = v.sign;
-        r.w[0] = 0x80000000u;
-        r.exp = 1 - l;
-    }
-    return r;
-}
-
-/* F2XM1 of a normal |a| < 2^-31 */
-static f80 f2xm1_small(f80 a, struct f80_env *e)
-{
-    /* |a| < 2^-31: like its FPTAN, the host scales the argument by a
-     * 68-bit constant first, t = RN68(a * K) with K = EBED907FCBB85B9D8 h
-     * * 2^-67 = 1.84318739166..., and returns t * (C1 + C2 T + C3' T^2
-     * + ... - J n), where
-     *  - C1 = 604566D401E86817E2A94 h * 2^-84, ln 2 / K less about
-     *    2.23 * 2^-72 of it;
-     *  - T is t rounded to nearest at a multiple of 2^-65 (0 below
-     *    |t| = 2^-66, |a| < 2^-66.88: no quadratic term there);
-     *  - C2 and the coefficients from T^3 on are the true ones of
-     *    2^(t / K), C2 = (ln 2 / K)^2 / 2, but C3' = (ln 2 / K)^3 / 4 is
-     *    1.5 times the true one;
-     *  - n = T^2 / (2 Tj^2) rounded to nearest, Tj = 14579750577 * 2^-65
-     *    (a = 1.84 * 2^-33), and J = 1159 * 2^-79 (9.055 * 2^-72);
-     *  - from |a| = BDF399DDDC5A5178 h * 2^-95 (1.484 * 2^-32) up, K is
-     *    one unit larger, EBED907FCBB85B9D9 h * 2^-67.
-     * Measured with the host's RC brackets: at a ~ 2^-100, where the
-     * result is t * C1 alone, the sign of the host's error at rounding
-     * boundaries follows the rounding direction of a * K in every region
-     * of the significand (which fixed K to the last bit).  T: from 2^-67
-     * up, the host's error against t * (C1 + C2 t) is a sawtooth of
-     * 0.058 ulp whose period (2^47.12 significand steps at 2^-50, located
-     * by bisection) is t / 16 crossing a multiple of 2^-69 (about 2% of
-     * arguments differed from 2^-67 to 2^-35 without T).  C1: the 75-bit
-     * 604566D401E86817E2B h * 2^-76 left one argument in about 3000 a
-     * hair (up to 0.0003 ulp) high at every exponent.  From 2^-35 up the
-     * host's error, even in a, grows like T^2 (C3': 0 mismatches in
-     * 600,000 at 2^-34 and 2^-33 with 1.5 times the true C3, 9 to 21
-     * with 1.499 or 1.501) and drops by J where T^2 passes Tj^2 and 3 Tj^2
-     * (both bisected to one step of T, the same for both signs; J fitted
-     * to 0.1%); which of the host's roundings that is was not found.  The
-     * larger K: above that argument (bisected to 8 significand steps; no
-     * step of t or T there) the host's result is one of two levels
-     * C1 * ulp(t) apart, split at a rounding error of a * K that moves
-     * with a as a rounding of a * (K + 2^-67) does (2.7% -> 0.04%).
-     * Result: 6 mismatches in 3,160,000 (40,000 random arguments, four
-     * RC, at each exponent from -110 to -32), each a hair (under 0.0005
-     * ulp) from a rounding boundary. */
-    static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
-    static const uint32_t k2_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x90000000};
-    static const uint32_t c1_w[NW] = {0xC08ACDA8, 0x03D0D02F, 0xC5528000};
-    bool big = f80_exp(a) == BIAS - 32 && a.mant >= 0xBDF399DDDC5A5178ull;
-    struct mp k = mp_const(big ? k2_w : k_w, 1), c1 = mp_const(c1_w, -1);
-    struct mp t = mp_round_bits(mp_mul(mp_from_f80(a), k), 68);
-    struct mp tt = f2xm1s_round_fixed(t, 65);
-    struct mp ce = mp_div(mp_const(ln2_w, 0), mp_const(k_w, 1)), cet = mp_mul(ce, tt);
-    /* 2^a - 1 = t * sum_{n>=1} ce^n T^(n-1) / n!, ce = ln 2 / K */
-    struct mp term = ce, q = c1;
-    for (uint32_t n = 2; n < 200 && !mp_is_zero(&tt); n++) {
-        term = mp_div_u32(mp_mul(term, cet), n);
-        if (mp_is_zero(&term) || term.exp < c1.exp - 32 * NW - 8)
-            break;
-        q = mp_add(q, n == 3 ? mp_div_u32(mp_mul_u32(term, 3), 2) : term);
-    }
-    struct mp tj = mp_from_u64(false, 14579750577ull, -65);
-    struct mp steps = f2xm1s_round_fixed(mp_div(mp_mul(tt, tt), mp_mul_u32(mp_mul(tj, tj), 2)), 0);
-    q = mp_sub(q, mp_mul(steps, mp_from_u64(false, 1159, -79)));
-    return round_mp_always_pe(mp_mul(t, q), e);
-}
-
-/* F2XM1 of a normal 2^-31 <= |a| (the domain ends at 1) */
-static f80 f2xm1_large(f80 a, struct f80_env *e)
-{
-    struct mp y = mp_mul(mp_from_f80(a), mp_const(ln2_w, 0));
+    struct mp y = mp_mul(a, mp_const(ln2_w, 0));
     struct mp term = y, sum = y;
     for (uint32_t n = 2; n < 200; n++) {
         term = mp_div_u32(mp_mul(term, y), n);
@@ -1175,7 +1089,66 @@ static f80 f2xm1_large(f80 a, struct f80_env *e)
             break;
         sum = mp_add(sum, term);
     }
-    return round_mp(sum, e);
+    return sum;
+}
+
+/* W's coefficients c3 to c9 (below): (-1)^neg * mant * 2^exp */
+static const struct f2xm1_coef {
+    bool neg;
+    uint64_t mant;
+    int32_t exp;
+} f2xm1_w[] = {
+    {false, 0xE87D6BDA437AFE2Cull, -69},
+    {false, 0x9BE60D47A54D3950ull, -77},
+    {false, 0xCA971A1B47BD8B29ull, -89},
+    {true, 0xDB0707B44E057483ull, -114},
+};
+
+/* The host's F2XM1: the rational form
+ *   2^a - 1 = 2 a W(a^2) / (Q(a^2) - a W(a^2)),
+ * W(u) = K + c3 u + c5 u^2 + ..., K = EBED907FCBB85B9D8 h * 2^-67 =
+ * 1.84318739166... (so a W / K is t P(t^2) of the classical
+ * 2 t P / (Q - t P), t = a K),
+ * evaluated with its intermediates rounded to nearest at 68 bits:
+ *   w = RN68(W(a^2)), n = RN68(a w), q = RN68(Q(a^2)), d = RN68(q - n),
+ * and 2 n / d rounded once per RC.  Q(0) = AA2FA223AD82D2D2D h * 2^-65
+ * (68 bits).  For tiny a, W = K and n = t = RN68(a K): this function
+ * matches the host in all of 2000 random arguments (500 at the first two)
+ * of either sign at each of 2^-16382, 2^-5000, 2^-100, 2^-70, -67, -60,
+ * -50, -40, -35, -33 and -32 (an earlier empirical model's steps and
+ * larger cubic term there were q = RN68(Q) rounded before n is
+ * subtracted).  Each rounding shows: with any of w, n, q or d rounded at
+ * 67 or 69 bits instead, or q not rounded, 1-3% of arguments differ at
+ * 2^-31 and 2^-10.  W's coefficients were read off the host by peeling: c3 and c5 fitted where first visible
+ * (0 mismatches in 400-600 random arguments at each exponent from -31 to -12), then from 2^-12 up over
+ * windows of 1/32 binade, where a constant shift of W that gives 0 mismatches is found by a scan and a
+ * polynomial in u refitted to those shifts (a binade at a time, refitting c3 to c9 to all windows so far). Q
+ * here is the one the true function implies for that W (2 a W / (Q - a W) = 2^a - 1), with the host's Q(0).
+ * 0 mismatches in 1000-3000 random arguments of either sign at each exponent from -31 to -7, 0.02-0.3% of
+ * arguments (all RC) from -6 to -4 and 0.4% at -3 (1/8 <= |a| < 1/4).  From 1/4 up no shift of W fits a
+ * window alone (1-3 of 300 arguments still differ): the host's own Q, whose small approximation error the Q
+ * above lacks, or more terms of W show there; they were not separated, and the true function is used. */
+static struct mp f2xm1_rational(struct mp x)
+{
+    static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
+    static const uint32_t q0_w[NW] = {0xAA2FA223, 0xAD82D2D2, 0xD0000000};
+    const struct mp k = mp_const(k_w, 1), q0 = mp_const(q0_w, 3);
+    struct mp u = mp_mul(x, x), acc = mp_zero_v;
+    for (int i = (int)(sizeof f2xm1_w / sizeof *f2xm1_w) - 1; i >= 0; i--) {
+        const struct f2xm1_coef *c = &f2xm1_w[i];
+        acc = mp_add(mp_from_u64(c->neg, c->mant, c->exp), mp_mul(u, acc));
+    }
+    struct mp wx = mp_add(k, mp_mul(u, acc));
+    struct mp n = mp_round_bits(mp_mul(x, mp_round_bits(wx, 68)), 68);
+    /* Q_true = a W (2 / (2^a - 1) + 1), its constant term 2 K / ln 2 */
+    struct mp two = mp_from_u64(false, 2, 0), one = mp_from_u64(false, 1, 0);
+    struct mp qt = mp_mul(mp_mul(x, wx), mp_add(mp_div(two, f2xm1_series(x)), one));
+    struct mp q0t = mp_div(k, mp_const(ln2_w, 0));
+    q0t.exp++;
+    struct mp q = mp_round_bits(mp_add(qt, mp_sub(q0, q0t)), 68);
+    struct mp d = mp_round_bits(mp_sub(q, n), 68);
+    n.exp++;
+    return mp_div(n, d);
 }
 
 f80 f80_2xm1(f80 a, struct f80_env *e)
@@ -1190,8 +1163,10 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
         return f80_sign(a) ? exact_one(true) : a;
     if (denormal_stop(a, a, false, e))
         return a;
-    if (f80_exp(a) < BIAS - 31)
-        return f2xm1_small(a, e);
+    if (f80_exp(a) < BIAS - 31) /* PE even when 2 n / d is exact */
+        return round_mp_always_pe(f2xm1_rational(mp_from_f80(a)), e);
+    if (f80_exp(a) < BIAS - 2)
+        return round_mp(f2xm1_rational(mp_from_f80(a)), e);
     /* 2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for both, and
      * they differ: for +1 the host's value lies just below 1 (RN returns 1
      * with C1 set, RZ and RD 1 - 2^-64), for -1 it is -1/2 itself (-1/2 in
@@ -1201,7 +1176,8 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
             return round_mp_always_pe(mp_from_u64(true, 1, -1), e);
         return round_mp_tail(mp_from_u64(false, 1, 0), -1, e);
     }
-    return f2xm1_large(a, e);
+    /* from 1/4 up the host's rational form is not known well enough */
+    return round_mp(f2xm1_series(mp_from_f80(a)), e);
 }
 
 /* y * L for the special values of L = log2(...): the x87's table is the
