@@ -764,6 +764,22 @@ static struct mp mp_poly(const struct poly_coef *c, int n, struct mp t)
     return p;
 }
 
+/* a coefficient held as (-1)^neg * mant * 2^exp */
+struct coef64 {
+    bool neg;
+    uint64_t mant;
+    int32_t exp;
+};
+
+/* sum of c[k] * t^k by Horner's rule, exactly */
+static struct mp mp_poly64(const struct coef64 *c, int n, struct mp t)
+{
+    struct mp p = mp_zero_v;
+    for (int k = n - 1; k >= 0; k--)
+        p = mp_add(mp_mul(p, t), mp_from_u64(c[k].neg, c[k].mant, c[k].exp));
+    return p;
+}
+
 /* q = c[n-1] .. c[1] by Horner's rule in t, each sum rounded to 68 bits */
 static struct mp sc_horner(const struct poly_coef *c, int n, struct mp t)
 {
@@ -990,24 +1006,26 @@ static const int64_t fpatan_dc_hi[] = {-307251ll,    -159271ll,    8094887ll,   
                                        -60194058ll,  -198497480ll, 183172589ll, 462365695ll,
                                        -230781119ll, -469880070ll, 100563931ll, 175263462ll};
 
+/* sum of c[j] * x^j * 2^-90 by Horner's rule, exactly */
+static struct mp fpatan_poly90(const int64_t *c, int n, struct mp x)
+{
+    struct mp s = mp_zero_v;
+    for (int j = n - 1; j >= 0; j--)
+        s = mp_add(mp_mul(s, x), mp_from_u64(c[j] < 0, (uint64_t)(c[j] < 0 ? -c[j] : c[j]), -90));
+    return s;
+}
+
 static struct mp fpatan_host_atan(struct mp t)
 {
     struct mp a = mp_atan_small(t);
     if (t.exp == 0) {
-        struct mp x = mp_sub(mp_mul_u32(t, 4), mp_from_u64(false, 3, 0)), s = mp_zero_v;
-        for (int j = (int)(sizeof fpatan_dc_hi / sizeof fpatan_dc_hi[0]) - 1; j >= 0; j--) {
-            int64_t c = fpatan_dc_hi[j];
-            s = mp_add(mp_mul(s, x), mp_from_u64(c < 0, (uint64_t)(c < 0 ? -c : c), -90));
-        }
-        return mp_add(a, s);
+        struct mp x = mp_sub(mp_mul_u32(t, 4), mp_from_u64(false, 3, 0));
+        return mp_add(a, fpatan_poly90(fpatan_dc_hi, (int)(sizeof fpatan_dc_hi / sizeof fpatan_dc_hi[0]), x));
     }
     if (t.exp > -1 || mp_is_zero(&t))
         return a;
-    struct mp u = mp_mul(t, t), s = mp_zero_v;
-    for (int j = (int)(sizeof fpatan_dc / sizeof fpatan_dc[0]) - 1; j >= 0; j--) {
-        int64_t c = fpatan_dc[j];
-        s = mp_add(mp_mul(s, u), mp_from_u64(c < 0, (uint64_t)(c < 0 ? -c : c), -90));
-    }
+    struct mp u = mp_mul(t, t);
+    struct mp s = fpatan_poly90(fpatan_dc, (int)(sizeof fpatan_dc / sizeof fpatan_dc[0]), u);
     return mp_add(a, mp_mul(s, mp_mul(u, t)));
 }
 
@@ -1086,12 +1104,8 @@ static struct mp f2xm1_series(struct mp a)
     return sum;
 }
 
-/* W's coefficients c3 to c9 (below): (-1)^neg * mant * 2^exp */
-static const struct f2xm1_coef {
-    bool neg;
-    uint64_t mant;
-    int32_t exp;
-} f2xm1_w[] = {
+/* W's coefficients c3 to c9 (below) */
+static const struct coef64 f2xm1_w[] = {
     {false, 0xE87D6BDA437AFE2Cull, -69},
     {false, 0x9BE60D47A54D3950ull, -77},
     {false, 0xCA971A1B47BD8B29ull, -89},
@@ -1127,11 +1141,8 @@ static struct mp f2xm1_rational(struct mp x)
     static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
     static const uint32_t q0_w[NW] = {0xAA2FA223, 0xAD82D2D2, 0xD0000000};
     const struct mp k = mp_const(k_w, 1), q0 = mp_const(q0_w, 3);
-    struct mp u = mp_mul(x, x), acc = mp_zero_v;
-    for (int i = (int)(sizeof f2xm1_w / sizeof *f2xm1_w) - 1; i >= 0; i--) {
-        const struct f2xm1_coef *c = &f2xm1_w[i];
-        acc = mp_add(mp_from_u64(c->neg, c->mant, c->exp), mp_mul(u, acc));
-    }
+    struct mp u = mp_mul(x, x);
+    struct mp acc = mp_poly64(f2xm1_w, (int)(sizeof f2xm1_w / sizeof *f2xm1_w), u);
     struct mp wx = mp_add(k, mp_mul(u, acc));
     struct mp n = mp_round_bits(mp_mul(x, mp_round_bits(wx, 68)), 68);
     /* Q_true = a W (2 / (2^a - 1) + 1), its constant term 2 K / ln 2 */
@@ -1202,13 +1213,8 @@ static f80 round_log_product(struct mp y, struct mp l, struct f80_env *e)
  * s^3 * R(s^2), R of degree 6 fitted by least squares to those brackets;
  * the host's L then agrees for 99.6% of m at k = 0 (85% without R), the
  * others lie within 0.01 ulp of their brackets (the host's own roundings
- * inside its polynomial; degree 8, or even powers, do no better).  Each
- * coefficient is (-1)^neg * mant * 2^exp. */
-static const struct yl2x_coef {
-    bool neg;
-    uint64_t mant;
-    int32_t exp;
-} yl2x_corr[] = {
+ * inside its polynomial; degree 8, or even powers, do no better). */
+static const struct coef64 yl2x_corr[] = {
     {true, 0x9C276A8D1700ULL, -105}, {false, 0x963F35E39CDFULL, -96}, {true, 0xC20592F87989ULL, -89},
     {false, 0xE982668D61D1ULL, -83}, {true, 0x90CFA7A06029ULL, -77},  {false, 0xB4CC2ACC49A4ULL, -73},
     {true, 0xB504AAF0B49DULL, -70},
@@ -1249,11 +1255,8 @@ static struct mp yl2x_log2(f80 x)
     hi.exp--;
     hi = mp_mul(mp_sub(hi, s), c);
     hi.exp++;
-    struct mp z = mp_mul(s, s), r = mp_zero_v;
-    for (int i = (int)(sizeof yl2x_corr / sizeof *yl2x_corr) - 1; i >= 0; i--) {
-        const struct yl2x_coef *q = &yl2x_corr[i];
-        r = mp_add(mp_mul(r, z), mp_from_u64(q->neg, q->mant, q->exp));
-    }
+    struct mp z = mp_mul(s, s);
+    struct mp r = mp_poly64(yl2x_corr, (int)(sizeof yl2x_corr / sizeof *yl2x_corr), z);
     struct mp poly = mp_add(hi, mp_mul(mp_mul(r, z), s));
     struct mp kk = mp_from_u64(k < 0, (uint64_t)(k < 0 ? -(int64_t)k : k), 0);
     struct mp a = mp_round_bits(mp_add(kk, lin), 68);
