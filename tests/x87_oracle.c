@@ -1253,7 +1253,7 @@ struct trans_tally {
  * (Intel's x87 computes other bits) only print their rates. */
 static const double trans_floor[NTRANS] = {
     99.5, /* f2xm1 */ 99.8,   /* fyl2x */ 97.2,   /* fptan */ 99.8, /* fpatan */
-    99.8, /* fyl2xp1 */ 99.8, /* fsincos */ 99.8, /* fsin */ 99.8,  /* fcos */
+    99.8, /* fyl2xp1 */ 99.9, /* fsincos */ 99.9, /* fsin */ 99.9,  /* fcos */
 };
 #define TRANS_FLOOR_MIN_CASES 2000u
 
