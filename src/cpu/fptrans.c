@@ -779,12 +779,13 @@ static struct mp mp_poly64(const struct coef64 *c, int n, struct mp t)
     return p;
 }
 
-/* q = c[n-1] .. c[1] by Horner's rule in t, each product and each sum
- * rounded to 68 bits */
-static struct mp sc_horner(const struct poly_coef *c, int n, struct mp t)
+/* c[n-1] t^(n-1-lo) + ... + c[lo] by Horner's rule in t, as the host's
+ * 68-bit datapath evaluates it: the top coefficient unrounded, each
+ * product and each sum rounded to 68 bits */
+static struct mp horner68(const struct poly_coef *c, int lo, int n, struct mp t)
 {
     struct mp q = sc_coef(&c[n - 1]);
-    for (int k = n - 2; k >= 1; k--)
+    for (int k = n - 2; k >= lo; k--)
         q = mp_round_bits(mp_add(mp_round_bits(mp_mul(q, t), 68), sc_coef(&c[k])), 68);
     return q;
 }
@@ -805,14 +806,14 @@ static void hw_sincos(struct mp r, struct mp *s, struct mp *c)
     r.sign = false;
     struct mp t = mp_round_bits(mp_mul(r, r), 68);
     if (s) {
-        struct mp q = sc_horner(sin_poly, (int)(sizeof sin_poly / sizeof sin_poly[0]), t);
+        struct mp q = horner68(sin_poly, 1, (int)(sizeof sin_poly / sizeof sin_poly[0]), t);
         struct mp r3 = mp_round_bits(mp_mul(r, t), 68);
         *s = sc_sum(r, mp_round_bits(mp_mul(r3, q), 68));
         if (neg)
             *s = mp_neg(*s);
     }
     if (c) {
-        struct mp q = sc_horner(cos_poly, (int)(sizeof cos_poly / sizeof cos_poly[0]), t);
+        struct mp q = horner68(cos_poly, 1, (int)(sizeof cos_poly / sizeof cos_poly[0]), t);
         *c = sc_sum(mp_from_u64(false, 1, 0), mp_round_bits(mp_mul(t, q), 68));
     }
 }
@@ -1104,53 +1105,51 @@ static struct mp f2xm1_series(struct mp a)
     return sum;
 }
 
-/* W's coefficients c3 to c9 (below) */
-static const struct coef64 f2xm1_w[] = {
-    {false, 0xE87D6BDA437AFE2Cull, -69},
-    {false, 0x9BE60D47A54D3950ull, -77},
-    {false, 0xCA971A1B47BD8B29ull, -89},
-    {true, 0xDB0707B44E057483ull, -114},
+/* the host's F2XM1 polynomials in u = a^2: W = K + c3 u + c5 u^2 + c7 u^3
+ * and Q = q0 + q1 u + q2 u^2 + 2^-19 u^3, 68-bit coefficients */
+static const struct poly_coef f2xm1_wc[] = {
+    {false, 1, {0xEBED907F, 0xCBB85B9D, 0x80000000}},   /* K = 1.84318739166286859097 */
+    {false, -5, {0xE87D6BDA, 0x437AFE24, 0x20000000}},  /* 0.02838011803588302769827 */
+    {false, -13, {0x9BE60D47, 0xA553A7C9, 0x20000000}}, /* 0.00007433826452955280871879 */
+    {false, -25, {0xCA971A0E, 0xC1C25D08, 0x10000000}}, /* 2.358460814669888217084e-8 */
+};
+static const struct poly_coef f2xm1_qc[] = {
+    {false, 3, {0xAA2FA223, 0xAD82D2D2, 0xD0000000}},   /* 5.318314618762168024922 */
+    {false, -1, {0x96F2C97D, 0xDDF7901A, 0xF0000000}},  /* 0.2948210683962165797408 */
+    {false, -9, {0xEA5C0005, 0xE3C9B599, 0x40000000}},  /* 0.001788020136650537365642 */
+    {false, -18, {0x80000000, 0x00000000, 0x00000000}}, /* 2^-19 exactly */
 };
 
-/* The host's F2XM1: the rational form
- *   2^a - 1 = 2 a W(a^2) / (Q(a^2) - a W(a^2)),
- * W(u) = K + c3 u + c5 u^2 + ..., K = EBED907FCBB85B9D8 h * 2^-67 =
- * 1.84318739166... (so a W / K is t P(t^2) of the classical
- * 2 t P / (Q - t P), t = a K),
- * evaluated with its intermediates rounded to nearest at 68 bits:
- *   w = RN68(W(a^2)), n = RN68(a w), q = RN68(Q(a^2)), d = RN68(q - n),
- * and 2 n / d rounded once per RC.  Q(0) = AA2FA223AD82D2D2D h * 2^-65
- * (68 bits).  For tiny a, W = K and n = t = RN68(a K): this function
- * matches the host in all of 2000 random arguments (500 at the first two)
- * of either sign at each of 2^-16382, 2^-5000, 2^-100, 2^-70, -67, -60,
- * -50, -40, -35, -33 and -32 (an earlier empirical model's steps and
- * larger cubic term there were q = RN68(Q) rounded before n is
- * subtracted).  Each rounding shows: with any of w, n, q or d rounded at
- * 67 or 69 bits instead, or q not rounded, 1-3% of arguments differ at
- * 2^-31 and 2^-10.  W's coefficients were read off the host by peeling: c3 and c5 fitted where first visible
- * (0 mismatches in 400-600 random arguments at each exponent from -31 to -12), then from 2^-12 up over
- * windows of 1/32 binade, where a constant shift of W that gives 0 mismatches is found by a scan and a
- * polynomial in u refitted to those shifts (a binade at a time, refitting c3 to c9 to all windows so far). Q
- * here is the one the true function implies for that W (2 a W / (Q - a W) = 2^a - 1), with the host's Q(0).
- * 0 mismatches in 1000-3000 random arguments of either sign at each exponent from -31 to -7, 0.02-0.3% of
- * arguments (all RC) from -6 to -4 and 0.4% at -3 (1/8 <= |a| < 1/4).  From 1/4 up no shift of W fits a
- * window alone (1-3 of 300 arguments still differ): the host's own Q, whose small approximation error the Q
- * above lacks, or more terms of W show there; they were not separated, and the true function is used. */
+/* The host's F2XM1 for |a| < 1: the rational form
+ *   2^a - 1 = 2 a W(u) / (Q(u) - a W(u)),  u = a^2,
+ * a [3/3] rational in u (Q/W approximates a coth(a ln2 / 2) to 2^-70.8;
+ * Q(0)/K - 2/ln 2 is that error), evaluated with every intermediate rounded
+ * to nearest at 68 bits: u = RN68(a^2), w = W(u) and q = Q(u) by Horner's
+ * rule with each product and each sum rounded, n = RN68(a w), d = RN68(q -
+ * n), and 2 n / d rounded once per RC.  For tiny a, W = K and n = RN68(a
+ * K).  K and q0 are the host's exactly; c3 to c7 and q1, q2 were read off
+ * the host per window of 1/128 binade (400 arguments each, 41 windows from
+ * 2^-4 to 1): for each argument the pairs of 68-bit grid values (w, q) that
+ * reproduce all four RC results and C1, then the shifts of W and of Q (in
+ * 1/32 ulp) that fit most arguments of the window, and polynomials in u
+ * fitted to those shifts (twice), then c3 moved by 4 of its ulps and c5,
+ * c7, q2 by a random search over mismatches at 2^-3 to 1 (on 80 000 other
+ * arguments x 4 RC at -4..-1: 0.037% -> 0.016%; c3 or q1 one ulp off either
+ * way is worse).  Q's leading coefficient is 2^-19 exactly (a joint fit of
+ * the rational to the true function gives it to 3e-9).  Random arguments of
+ * either sign, all RC: 0 mismatches at every exponent from -40 to -5 (8000
+ * each) and at 2^-16382, 2^-5000, -70 to -60; of 40 000 at each of -4..-1:
+ * 0, 0, 0.008%, 0.03%.  What remains is mostly w = RN68(W) where the host's
+ * W is just above a midpoint and this W just below it, or exactly on it
+ * (1/128 ulp steps of the rounded product); ties away from zero in the
+ * sums, a fused last step, u rounded up or at 66-70 bits, or the quotient
+ * as n * RN(1/d) all give more mismatches. */
 static struct mp f2xm1_rational(struct mp x)
 {
-    static const uint32_t k_w[NW] = {0xEBED907F, 0xCBB85B9D, 0x80000000};
-    static const uint32_t q0_w[NW] = {0xAA2FA223, 0xAD82D2D2, 0xD0000000};
-    const struct mp k = mp_const(k_w, 1), q0 = mp_const(q0_w, 3);
-    struct mp u = mp_mul(x, x);
-    struct mp acc = mp_poly64(f2xm1_w, (int)(sizeof f2xm1_w / sizeof *f2xm1_w), u);
-    struct mp wx = mp_add(k, mp_mul(u, acc));
-    struct mp n = mp_round_bits(mp_mul(x, mp_round_bits(wx, 68)), 68);
-    /* Q_true = a W (2 / (2^a - 1) + 1), its constant term 2 K / ln 2 */
-    struct mp two = mp_from_u64(false, 2, 0), one = mp_from_u64(false, 1, 0);
-    struct mp qt = mp_mul(mp_mul(x, wx), mp_add(mp_div(two, f2xm1_series(x)), one));
-    struct mp q0t = mp_div(k, mp_const(ln2_w, 0));
-    q0t.exp++;
-    struct mp q = mp_round_bits(mp_add(qt, mp_sub(q0, q0t)), 68);
+    struct mp u = mp_round_bits(mp_mul(x, x), 68);
+    struct mp w = horner68(f2xm1_wc, 0, (int)(sizeof f2xm1_wc / sizeof *f2xm1_wc), u);
+    struct mp q = horner68(f2xm1_qc, 0, (int)(sizeof f2xm1_qc / sizeof *f2xm1_qc), u);
+    struct mp n = mp_round_bits(mp_mul(x, w), 68);
     struct mp d = mp_round_bits(mp_sub(q, n), 68);
     n.exp++;
     return mp_div(n, d);
@@ -1170,7 +1169,7 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
         return a;
     if (f80_exp(a) < BIAS - 31) /* PE even when 2 n / d is exact */
         return round_mp_always_pe(f2xm1_rational(mp_from_f80(a)), e);
-    if (f80_exp(a) < BIAS - 2)
+    if (f80_exp(a) < BIAS)
         return round_mp(f2xm1_rational(mp_from_f80(a)), e);
     /* 2^1 - 1 and 2^-1 - 1 are exact, but the x87 reports PE for both, and
      * they differ: for +1 the host's value lies just below 1 (RN returns 1
@@ -1181,7 +1180,6 @@ f80 f80_2xm1(f80 a, struct f80_env *e)
             return round_mp_always_pe(mp_from_u64(true, 1, -1), e);
         return round_mp_tail(mp_from_u64(false, 1, 0), -1, e);
     }
-    /* from 1/4 up the host's rational form is not known well enough */
     return round_mp(f2xm1_series(mp_from_f80(a)), e);
 }
 
