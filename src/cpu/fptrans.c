@@ -886,9 +886,9 @@ f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
 }
 
 /* The host's FPTAN on the reduced r (|a| >= 2^-32, or any reduced r) for
- * |r| < 2^-4: the rational form tan r = r P(u) / Q(u), u = r^2, with
- * P(0) = Q(0) = K (the constant of f80_tan's tiny block), a near-Pade
- * [4/4] type (p1 / K = -7/51 - 3.4e-5), evaluated as
+ * |r| < 0.7: the rational form tan r = r P(u) / Q(u), u = r^2, with
+ * P(0) = Q(0) = K (the constant of f80_tan's tiny block), near-Pade
+ * (p1 / K = -7/51 - 3.4e-5), evaluated as
  *   w = RN68(P(u)), n = RN68(|r| w), d = RN68(Q(u)),
  * tan r = n / d (cot r = d / n in odd quadrants) rounded once per RC.
  * The tiny block's t / K is this form where P and Q still round to K,
@@ -897,29 +897,46 @@ f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
  * gives 3-5% mismatches from 2^-32 up), and p1 = q1 + K / 3.  The host's
  * P / Q is tan r / r to far below a 68-bit step, so Q is taken as
  * r P(u) / tan r exactly: what the host's results show is how tan r is
- * split between w and d, i.e. P.  p2..p4 were fitted window by window
- * (2^-17 to 2^-4; a wrong coefficient shows as sparse, symmetric one-step
- * misses that grow with u) to the distance of our value outside the
- * host's RD/RU/RN bracket.  Measured (2000 random arguments per exponent,
- * four RC and C1/PE): 0 mismatches from 2^-34 to 2^-8, 0.2% of arguments
- * at 2^-8, 0.5% at 2^-7, 0.8% at 2^-6, 3.4% at 2^-5; 0 in 4000 arguments
- * k pi/2 + r (all quadrants, 2^-30 <= |r| < 2^-4.6).  From 2^-4.5 up no
- * choice of P (nor a smooth error of the host's ratio) accounts for the
- * host's roundings, and from 2^-4 the true tangent does better
- * (6% against 7-8% of arguments), so it is used there. */
+ * split between w and d, i.e. P.  The same form, with the same roundings and
+ * Q = r P / tan r, holds up to pi/4: regressing the host's error on the
+ * predicted rounding errors of w, n and d in narrow windows of r gives
+ * coefficients 0.9-1.1 from 2^-5 to 0.7 once P is right there.  P was
+ * then tracked window by window (1500 arguments in r0 +- 5e-7, r0 from
+ * 0.004 to 0.615 in steps of 0.005-0.01): the constant shift of P that
+ * leaves the fewest arguments outside the host's bracket is sharp to
+ * 0.01 of a 68-bit step, and p1..p7 are the least-squares polynomial of
+ * those shifts (rms 0.015 step; 4-term P's were off by 0.1 step at
+ * r = 0.07 and 6000 steps at 0.73).  Measured (5000 random arguments,
+ * four RC and C1/PE): 0 from 2^-32 to 2^-4, 1.0% of arguments from 2^-4
+ * to pi/4 (4.5% with the true tangent), 1.5% for (pi/4, 4), 1.4% for
+ * [4, 2^20).  The misses left (1-3% of arguments from r = 0.45 up) are
+ * one-step differences of w or d that no shift of P or Q removes.  Above
+ * |r| = 0.7 the fit does worse than the true tangent, which is used. */
+#define TAN7_LIM 0xB333333333333333ull /* 0.7 * 2^64 */
 static const struct poly_coef tan4_num[] = {
-    {false, 1, {0xB9F25A5E, 0xEF7C79A2, 0xC0000000}},   /* 1.452708526950093448349 */
-    {true, -2, {0xCC3A370A, 0xA4A7893E, 0xA6F97FBF}},   /* -0.1994408226247866011693 */
-    {false, -7, {0xBAE23C0C, 0x0DD965EA, 0x00000000}},  /* 0.005703238792291992660666 */
-    {true, -14, {0xAFA1F103, 0x158808FE, 0x00000000}},  /* -4.187407107400683404065e-05 */
-    {false, -24, {0xB49C2425, 0x5B29FFD8, 0x00000000}}, /* 4.205152544728570944616e-08 */
+    {false, 1, {0xB9F25A5E, 0xEF7C79A2, 0xC0000000}},   /* 1.45270852695009349375 */
+    {true, -2, {0xCC3A370A, 0xA4A78926, 0xFA162BA1}},   /* -0.199440822624786605167 */
+    {false, -7, {0xBAE23C0C, 0x0DF90A85, 0x0FD48878}},  /* 0.005703238792292870703939 */
+    {true, -14, {0xAFA1F16E, 0x6FAD806E, 0x6230ECF2}},  /* -0.00004187407259957241728334 */
+    {false, -24, {0xB6A503AF, 0x6997B227, 0x5F849781}}, /* 4.25252568632748926539e-8 */
+    {false, -54, {0xE5711BA2, 0x4D47FEC3, 0xF35BB5EB}}, /* 4.975226565608462535384e-17 */
+    {true, -53, {0xD650D42B, 0x8FBFB632, 0x0A88F469}},  /* -9.294463526067763260054e-17 */
+    {false, -53, {0x99F02B8F, 0xDE98B712, 0x33BD0B5B}}, /* 6.676003703986552308912e-17 */
 };
+
+/* |r| < 0.7, the upper end of the rational form's range */
+static bool tan7_below(struct mp r)
+{
+    struct mp lim = mp_from_u64(false, TAN7_LIM, -64);
+    r.sign = false;
+    return mp_sub(r, lim).sign;
+}
 
 static f80 tan4_main(struct mp r, unsigned q, struct f80_env *e)
 {
     struct mp s, c;
     mp_sincos(r, &s, &c);
-    if (r.exp <= -4) {
+    if (r.exp <= -4 || tan7_below(r)) {
         bool neg = r.sign;
         r.sign = false;
         if (neg)
