@@ -1256,6 +1256,7 @@ static const double trans_floor[NTRANS] = {
     99.8, /* fyl2xp1 */ 99.9, /* fsincos */ 99.9, /* fsin */ 99.9,  /* fcos */
 };
 #define TRANS_FLOOR_MIN_CASES 2000u
+#define TRANS_FLOOR_ALL       99.9 /* all of them together */
 
 static bool host_is_amd(void)
 {
@@ -1276,10 +1277,13 @@ static unsigned check_trans_floors(struct trans_tally t[][4])
         return 0;
     }
     unsigned below = 0;
+    uint64_t all_total = 0, all_exact = 0;
     for (unsigned op = 0; op < NTRANS; op++) {
         uint64_t total = 0, exact = 0;
         for (int rc = 0; rc < 4; rc++)
             total += t[op][rc].total, exact += t[op][rc].exact;
+        all_total += total;
+        all_exact += exact;
         if (total < TRANS_FLOOR_MIN_CASES)
             continue;
         double rate = 100.0 * (double)exact / (double)total;
@@ -1288,6 +1292,13 @@ static unsigned check_trans_floors(struct trans_tally t[][4])
                    trans_floor[op]);
             below++;
         }
+    }
+    /* issue 4: the transcendentals together at least 99.9% bit-exact */
+    if (all_total >= NTRANS * TRANS_FLOOR_MIN_CASES &&
+        100.0 * (double)all_exact < TRANS_FLOOR_ALL * (double)all_total) {
+        printf("FAIL: the transcendentals are %.3f%% bit-exact together, below %.2f%%\n",
+               100.0 * (double)all_exact / (double)all_total, TRANS_FLOOR_ALL);
+        below++;
     }
     return below;
 }
