@@ -97,6 +97,9 @@ static const uint32_t pi4_w[NW + 1] = {0xC90FDAA2, 0x2168C234, 0xC4C6628B, 0x80D
                                        0x8A67CC74, 0x020BBEA6, 0x3B139B22, 0x514A0879};
 static const uint32_t ln2_w[NW + 1] = {0xB17217F7, 0xD1CF79AB, 0xC9E3B398, 0x03F2F6AF, 0x40F34326,
                                        0x7298B62D, 0x8A0D175B, 0x8BAAFA2B, 0xE7B87620};
+/* the host's 68-bit 1/ln 2 (B8AA3B295C17F0BBC h * 2^-67), FYL2X's and
+ * FYL2XP1's C */
+static const uint32_t inv_ln2_w[NW] = {0xB8AA3B29, 0x5C17F0BB, 0xC0000000};
 
 static struct mp mp_pi_scaled(int32_t exp_of_pi4)
 {
@@ -595,23 +598,28 @@ static struct mp mp_2atanh(struct mp s)
     return sum;
 }
 
-/* log2 of a finite positive value */
-static struct mp mp_log2_mp(struct mp m)
+/* x = m * 2^k with m in [sqrt(1/2), sqrt(2)): s = (m - 1) / (m + 1)
+ * rounded to 68 bits, as the host's logarithms start (66, 67, 69 or 70
+ * bits do worse) */
+static struct mp log_s(struct mp x, int32_t *k)
 {
-    int32_t k = m.exp - 1; /* m = 1.f * 2^k */
-    m.exp = 1;
+    *k = x.exp - 1; /* x = 1.f * 2^k */
+    x.exp = 1;
     /* sqrt(2) = 1.0110101000001... : above it, use m/2 and k + 1 */
-    if (m.w[0] > 0xB504F333u) {
-        m.exp = 0;
-        k++;
+    if (x.w[0] > 0xB504F333u) {
+        x.exp = 0;
+        ++*k;
     }
     const struct mp one = mp_from_u64(false, 1, 0);
-    /* the host rounds s = (m - 1) / (m + 1) to 68 bits first (found for
-     * FYL2X, which now has yl2x_log2 below; FYL2XP1 uses this for
-     * |x| >= 1/16): with it, FYL2X of x in [1/2, 2) differed from the host
-     * in 1.8% of random x and y (all RC) instead of 2.2%; 66, 67, 69 or 70
-     * bits do worse. */
-    struct mp s = mp_round_bits(mp_div(mp_sub(m, one), mp_add(m, one)), 68);
+    return mp_round_bits(mp_div(mp_sub(x, one), mp_add(x, one)), 68);
+}
+
+/* log2 of a finite positive value from the exact series in s (FYL2XP1
+ * outside its domain) */
+static struct mp mp_log2_mp(struct mp m)
+{
+    int32_t k;
+    struct mp s = log_s(m, &k);
     struct mp ln = mp_2atanh(s);
     struct mp l2 = mp_div(ln, mp_const(ln2_w, 0));
     return mp_add(mp_from_u64(k < 0, (uint64_t)(k < 0 ? -(int64_t)k : k), 0), l2);
@@ -1251,17 +1259,9 @@ static const struct coef64 yl2x_corr[] = {
  * 68 bits: about 75%). */
 static struct mp yl2x_log2(f80 x)
 {
-    static const uint32_t inv_ln2_w[NW] = {0xB8AA3B29, 0x5C17F0BB, 0xC0000000};
-    struct mp m = mp_from_f80(x);
-    int32_t k = m.exp - 1; /* m = 1.f * 2^k */
-    m.exp = 1;
-    if (m.w[0] > 0xB504F333u) {
-        m.exp = 0;
-        k++;
-    }
-    const struct mp one = mp_from_u64(false, 1, 0);
+    int32_t k;
+    struct mp s = log_s(mp_from_f80(x), &k);
     const struct mp c = mp_const(inv_ln2_w, 1);
-    struct mp s = mp_round_bits(mp_div(mp_sub(m, one), mp_add(m, one)), 68);
     struct mp lin = mp_mul(s, c);
     lin.exp++;
     lin = mp_round_bits(lin, 68);
@@ -1377,7 +1377,6 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
          * mismatches in 10,000 random x and y (all RC) at each exponent
          * from -80 to -69, where log2(1 + x) rounded to 68 bits differs in
          * 0.7 to 2.4% */
-        static const uint32_t inv_ln2_w[NW] = {0xB8AA3B29, 0x5C17F0BB, 0xC0000000};
         return round_log_product(mp_from_f80(y), mp_mul(mx, mp_const(inv_ln2_w, 1)), e);
     }
     if (f80_exp(x) > BIAS - 2 || (f80_exp(x) == BIAS - 2 && x.mant > 0x95F619980C4336F7ull)) {
@@ -1402,7 +1401,6 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
      * The previous model (r = 1 / (2 + x) at 67/69 bits below 2^-34, the
      * exact series above, FYL2X's way from 1/16): 0.1% at 2^-37, 0.5% at
      * 2^-36, 1.5% at 2^-35, 2-5% from 2^-34 up (1.6% of the range). */
-    static const uint32_t inv_ln2_w[NW] = {0xB8AA3B29, 0x5C17F0BB, 0xC0000000};
     struct mp c = mp_const(inv_ln2_w, 1);
     struct mp d = mp_round_bits(mp_add(mp_from_u64(false, 2, 0), mx), 68);
     struct mp s = mp_round_bits(mp_div(mx, d), 68);
