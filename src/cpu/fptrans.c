@@ -826,16 +826,13 @@ static void hw_sincos(struct mp r, struct mp *s, struct mp *c)
     }
 }
 
-/* hw: the host's polynomials (FSIN, FCOS, FSINCOS), else the true values */
-static void trig(f80 a, struct mp *s, struct mp *c, bool hw)
+/* sin a and cos a as the host's FSIN, FCOS and FSINCOS compute them */
+static void trig(f80 a, struct mp *s, struct mp *c)
 {
     struct mp r, sr, cr;
     unsigned q;
     reduce(a, &r, &q);
-    if (hw)
-        hw_sincos(r, &sr, &cr);
-    else
-        mp_sincos(r, &sr, &cr);
+    hw_sincos(r, &sr, &cr);
     /* sin(x) = sin(r), cos(r), -sin(r), -cos(r) for k = 0..3; cos(x) is a quarter turn ahead */
     struct mp sv = (q & 1) ? cr : sr, cv = (q & 1) ? sr : cr;
     if (q == 1 || q == 2)
@@ -856,7 +853,7 @@ f80 f80_sin(f80 a, struct f80_env *e, bool *out_of_range)
     if (cls_of(a) == C_ZERO)
         return a;
     struct mp s;
-    trig(a, &s, NULL, true);
+    trig(a, &s, NULL);
     return round_mp_always_pe(s, e); /* the host's sum, exact (see hw_sincos) */
 }
 
@@ -868,7 +865,7 @@ f80 f80_cos(f80 a, struct f80_env *e, bool *out_of_range)
     if (cls_of(a) == C_ZERO)
         return exact_one(false);
     struct mp c;
-    trig(a, NULL, &c, true);
+    trig(a, NULL, &c);
     return round_mp_always_pe(c, e);
 }
 
@@ -884,7 +881,7 @@ f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
         return exact_one(false);
     }
     struct mp s, c;
-    trig(a, &s, &c, true);
+    trig(a, &s, &c);
     /* one instruction: the flags of both roundings together */
     struct f80_env es = *e, ec = *e;
     *sin_out = round_mp_always_pe(s, &es);
@@ -919,12 +916,11 @@ f80 f80_sincos(f80 a, f80 *sin_out, struct f80_env *e, bool *out_of_range)
  * to pi/4 (4.5% with the true tangent), 1.5% for (pi/4, 4), 1.4% for
  * [4, 2^20).  The misses left (1-3% of arguments from r = 0.45 up) are
  * one-step differences of w or d that no shift of P or Q removes.  With
- * tan9_shift the form holds to pi/4 (3000 arguments per band, four RC:
+ * tan_p_shift the form holds to pi/4 (3000 arguments per band, four RC:
  * r in [0.7, 0.74) 3.8% of arguments differ, [0.74, pi/4) 4.2%, against
- * 7.1% and 9.0% with the true tangent), so it is used for every reduced r;
- * the true tangent below is only a fallback above 0.8. */
-#define TAN7_LIM 0xCCCCCCCCCCCCCCCDull /* 0.8 * 2^64, above pi/4 */
-static const struct poly_coef tan4_num[] = {
+ * 7.1% and 9.0% with the true tangent), so it is used for every reduced r
+ * (|r| <= pi/4). */
+static const struct poly_coef tan_p[] = {
     {false, 1, {0xB9F25A5E, 0xEF7C79A2, 0xC0000000}},   /* 1.45270852695009349375 */
     {true, -2, {0xCC3A370A, 0xA4A78926, 0xFA162BA1}},   /* -0.199440822624786605167 */
     {false, -7, {0xBAE23C0C, 0x0DF90A85, 0x0FD48878}},  /* 0.005703238792292870703939 */
@@ -935,15 +931,7 @@ static const struct poly_coef tan4_num[] = {
     {false, -53, {0x99F02B8F, 0xDE98B712, 0x33BD0B5B}}, /* 6.676003703986552308912e-17 */
 };
 
-/* |r| < 0.7, the upper end of the rational form's range */
-static bool tan7_below(struct mp r)
-{
-    struct mp lim = mp_from_u64(false, TAN7_LIM, -64);
-    r.sign = false;
-    return mp_sub(r, lim).sign;
-}
-
-/* From |r| = 0.6 (u > 0.36) up to pi/4 the host's P leaves tan4_num's:
+/* From |r| = 0.6 (u > 0.36) up to pi/4 the host's P leaves tan_p's:
  * tracked window by window as below (1500 arguments in r0 +- 5e-7, r0
  * from 0.59 to 0.785 in steps of 0.005, each window locks with 1.5-4.7%
  * of arguments left outside the host's bracket), the shift of P in
@@ -953,21 +941,21 @@ static bool tan7_below(struct mp r)
 static const struct {
     bool sign;
     uint64_t m;
-} tan9_shift_c[] = {
+} tan_shift_c[] = {
     {false, 0x3d8197537eull},
     {true, 0x31800b7f820ull},
     {false, 0x10499f80396full},
     {true, 0x4762ee4fc1a3ull},
 };
 
-static struct mp tan9_shift(struct mp u, int32_t pexp)
+static struct mp tan_p_shift(struct mp u, int32_t pexp)
 {
     struct mp t = mp_sub(u, mp_from_u64(false, 0x5C28F5C28F5C2800ull, -64));
     if (t.sign || mp_is_zero(&t))
         return mp_zero_v;
     struct mp s = mp_zero_v;
     for (int k = 3; k >= 0; k--)
-        s = mp_mul(mp_add(s, mp_from_u64(tan9_shift_c[k].sign, tan9_shift_c[k].m, pexp - 68 - 32)), t);
+        s = mp_mul(mp_add(s, mp_from_u64(tan_shift_c[k].sign, tan_shift_c[k].m, pexp - 68 - 32)), t);
     return mp_mul(s, t);
 }
 
@@ -978,36 +966,30 @@ static struct mp tan9_shift(struct mp u, int32_t pexp)
  * Q * (1 - 2^-70) lowers the share of arguments that differ in every band
  * of r from 0.62 to pi/4 (8000 random arguments per band, four RC, even
  * and odd quadrants): by 0.1-0.3% up to 0.74, 0.4-1.0% above. */
-static struct mp tan9_q(struct mp d, struct mp u)
+static struct mp tan_q_low(struct mp d, struct mp u)
 {
     if (mp_sub(u, mp_from_u64(false, 0x626809D495182C00ull, -64)).sign)
         return d;
     return mp_sub(d, mp_mul(d, mp_from_u64(false, 1, -70)));
 }
 
-static f80 tan4_main(struct mp r, unsigned q, struct f80_env *e)
+static f80 tan_rational(struct mp r, unsigned q, struct f80_env *e)
 {
     struct mp s, c;
     mp_sincos(r, &s, &c);
-    if (r.exp <= -4 || tan7_below(r)) {
-        bool neg = r.sign;
-        r.sign = false;
-        if (neg)
-            s = mp_neg(s);
-        struct mp u = mp_round_bits(mp_mul(r, r), 68);
-        struct mp p = mp_poly(tan4_num, (int)(sizeof tan4_num / sizeof tan4_num[0]), u);
-        p = mp_add(p, tan9_shift(u, p.exp));
-        struct mp n = mp_round_bits(mp_mul(r, mp_round_bits(p, 68)), 68);
-        struct mp d = mp_round_bits(tan9_q(mp_div(mp_mul(mp_mul(r, p), c), s), u), 68);
-        struct mp v = (q & 1) ? mp_neg(mp_div(d, n)) : mp_div(n, d);
-        if (neg)
-            v = mp_neg(v);
-        return round_mp_always_pe(v, e);
-    }
-    /* sin(x) = sin(r), cos(r), -sin(r), -cos(r) for k = 0..3 */
-    struct mp v = (q & 1) ? mp_neg(mp_div(c, s)) : mp_div(s, c);
-    /* tan r = r + r^3/3 + ..., cot r = 1/r - r/3 - ... */
-    return round_mp_tail(v, (q & 1) ? -1 : 1, e);
+    bool neg = r.sign;
+    r.sign = false;
+    if (neg)
+        s = mp_neg(s);
+    struct mp u = mp_round_bits(mp_mul(r, r), 68);
+    struct mp p = mp_poly(tan_p, (int)(sizeof tan_p / sizeof tan_p[0]), u);
+    p = mp_add(p, tan_p_shift(u, p.exp));
+    struct mp n = mp_round_bits(mp_mul(r, mp_round_bits(p, 68)), 68);
+    struct mp d = mp_round_bits(tan_q_low(mp_div(mp_mul(mp_mul(r, p), c), s), u), 68);
+    struct mp v = (q & 1) ? mp_neg(mp_div(d, n)) : mp_div(n, d);
+    if (neg)
+        v = mp_neg(v);
+    return round_mp_always_pe(v, e);
 }
 
 f80 f80_tan(f80 a, struct f80_env *e, bool *out_of_range)
@@ -1041,7 +1023,7 @@ f80 f80_tan(f80 a, struct f80_env *e, bool *out_of_range)
         mp_sincos(t, &s, &c);
         return round_mp_always_pe(mp_div(mp_round_bits(mp_mul(mp_div(s, c), k), 69), k), e);
     }
-    return tan4_main(r0, q, e);
+    return tan_rational(r0, q, e);
 }
 
 static f80 round_pi_multiple(bool sign, int quarter_turns, struct f80_env *e)
