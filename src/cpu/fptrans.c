@@ -771,22 +771,6 @@ static struct mp mp_poly(const struct poly_coef *c, int n, struct mp t)
     return p;
 }
 
-/* a coefficient held as (-1)^neg * mant * 2^exp */
-struct coef64 {
-    bool neg;
-    uint64_t mant;
-    int32_t exp;
-};
-
-/* sum of c[k] * t^k by Horner's rule, exactly */
-static struct mp mp_poly64(const struct coef64 *c, int n, struct mp t)
-{
-    struct mp p = mp_zero_v;
-    for (int k = n - 1; k >= 0; k--)
-        p = mp_add(mp_mul(p, t), mp_from_u64(c[k].neg, c[k].mant, c[k].exp));
-    return p;
-}
-
 /* c[n-1] t^(n-1-lo) + ... + c[lo] by Horner's rule in t, as the host's
  * 68-bit datapath evaluates it: the top coefficient unrounded, each
  * product and each sum rounded to 68 bits */
@@ -1265,10 +1249,11 @@ static f80 round_log_product(struct mp y, struct mp l, struct f80_env *e)
  * the host's L then agrees for 99.6% of m at k = 0 (85% without R), the
  * others lie within 0.01 ulp of their brackets (the host's own roundings
  * inside its polynomial; degree 8, or even powers, do no better). */
-static const struct coef64 yl2x_corr[] = {
-    {true, 0x9C276A8D1700ULL, -105}, {false, 0x963F35E39CDFULL, -96}, {true, 0xC20592F87989ULL, -89},
-    {false, 0xE982668D61D1ULL, -83}, {true, 0x90CFA7A06029ULL, -77},  {false, 0xB4CC2ACC49A4ULL, -73},
-    {true, 0xB504AAF0B49DULL, -70},
+static const struct poly_coef yl2x_corr[] = {
+    {true, -57, {0x9C276A8D, 0x17000000, 0x00000000}}, {false, -48, {0x963F35E3, 0x9CDF0000, 0x00000000}},
+    {true, -41, {0xC20592F8, 0x79890000, 0x00000000}}, {false, -35, {0xE982668D, 0x61D10000, 0x00000000}},
+    {true, -29, {0x90CFA7A0, 0x60290000, 0x00000000}}, {false, -25, {0xB4CC2ACC, 0x49A40000, 0x00000000}},
+    {true, -22, {0xB504AAF0, 0xB49D0000, 0x00000000}},
 };
 
 /* log2 x as the host's FYL2X forms it: x = m * 2^k with m in [sqrt(1/2),
@@ -1299,7 +1284,7 @@ static struct mp yl2x_log2(f80 x)
     hi = mp_mul(mp_sub(hi, s), c);
     hi.exp++;
     struct mp z = mp_mul(s, s);
-    struct mp r = mp_poly64(yl2x_corr, (int)(sizeof yl2x_corr / sizeof *yl2x_corr), z);
+    struct mp r = mp_poly(yl2x_corr, (int)(sizeof yl2x_corr / sizeof *yl2x_corr), z);
     struct mp poly = mp_add(hi, mp_mul(mp_mul(r, z), s));
     struct mp kk = mp_from_u64(k < 0, (uint64_t)(k < 0 ? -(int64_t)k : k), 0);
     struct mp a = mp_round_bits(mp_add(kk, lin), 68);
